@@ -1,0 +1,62 @@
+# Smartrix Grid: every command a user or CI needs. `make run` and `make test` set themselves up.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# SAM builds for python3.12: prefer a real 3.12 (pyenv's shim alone fails SAM's check), else 3.11.
+PYTHON ?= $(shell for p in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12 python3.11 python3; do \
+  "$$p" -c 'import sys; assert sys.version_info >= (3, 11)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+export AWS_DEFAULT_REGION ?= us-east-1
+HOUSES ?=
+TICK_SECONDS ?= 1
+
+.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi sam-validate sam-build ci clean
+
+help:
+	@echo "make run        start Smartrix Grid locally on moto (API :3000, AWS endpoint :4566)"
+	@echo "make test       ruff, mypy, cfn-lint, openapi check and pytest"
+	@echo "make openapi    regenerate the merged OpenAPI document"
+	@echo "make sam-validate / sam-build   SAM checks (no Docker)"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+run: setup
+	TICK_SECONDS=$(TICK_SECONDS) $(BIN)/python -m localcloud run $(if $(HOUSES),--houses $(HOUSES))
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+cfn-lint: setup
+	$(BIN)/cfn-lint template.yaml
+
+openapi: setup
+	$(BIN)/python -m localcloud openapi --write
+
+pytest: setup
+	$(BIN)/python -m pytest
+
+unit: setup
+	$(BIN)/python -m pytest tests/unit
+
+test: lint typecheck cfn-lint pytest
+
+sam-validate: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint
+
+sam-build: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+
+ci: test sam-validate sam-build
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .run

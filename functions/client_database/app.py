@@ -1,0 +1,130 @@
+"""client-database: houses register, and read or change their own record.
+
+Registration answers at once with the house's id and token; the RegisterHouse workflow
+then assigns a community and completes the record (status `registering` → `active`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel, Field, model_validator
+
+from smartgrid import aws
+from smartgrid.access import ANYONE, HOUSE_SELF, STAFF
+from smartgrid.api import GridApi
+from smartgrid.errors import GridError
+from smartgrid.gridtime import iso
+from smartgrid.ids import HOUSE_PREFIX, new_id, new_token, token_sha256
+from smartgrid.models import House, HouseRecord, HouseStatus, Location, Policy, Strict
+from smartgrid.observability import observability
+from smartgrid.settings import AuthSettings
+from smartgrid.stores.clients import ClientsRepository
+from smartgrid.stores.producers import ProducersRepository
+
+obs = observability()
+app = GridApi("client-database")
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+HouseId = Annotated[str, Path(min_length=3, max_length=64)]
+
+
+class Settings(AuthSettings):
+    register_house_state_machine_arn: str = Field(alias="REGISTER_HOUSE_STATE_MACHINE_ARN")
+
+
+class HouseRegistration(Strict):
+    name: Name
+    location: Location
+    acceptedPolicies: list[Policy] = Field(default_factory=list, max_length=3)
+
+
+class HouseChange(Strict):
+    name: Name | None = None
+    acceptedPolicies: list[Policy] | None = Field(None, max_length=3)
+
+    @model_validator(mode="after")
+    def _something(self) -> HouseChange:
+        if self.name is None and self.acceptedPolicies is None:
+            raise ValueError("give name or acceptedPolicies")
+        return self
+
+
+class Registered(BaseModel):
+    houseId: str
+    token: str = Field(description="the house's bearer token: shown once, stored only as a hash")
+    status: HouseStatus
+
+
+class HouseView(House):
+    producerId: str | None = Field(None, description="set once the house produces")
+
+
+class RegistrationUnavailable(GridError):
+    status = 503
+    code = "registration_unavailable"
+
+
+def clients(settings: AuthSettings) -> ClientsRepository:
+    return ClientsRepository(settings.clients_table)
+
+
+def view(house: HouseRecord, settings: AuthSettings) -> HouseView:
+    producer = ProducersRepository(settings.producers_table).of_house(house.houseId)
+    return HouseView(**house.public().model_dump(), producerId=producer.producerId if producer else None)
+
+
+@app.post("/houses", allow=ANYONE, status_code=201, summary="Register a house")
+def register_house(registration: HouseRegistration) -> Registered:
+    settings = Settings.from_env()
+    house_id = new_id(HOUSE_PREFIX)
+    token = new_token(house_id)
+    record = HouseRecord(
+        houseId=house_id,
+        name=registration.name,
+        location=registration.location,
+        acceptedPolicies=list(dict.fromkeys(registration.acceptedPolicies)),
+        status=HouseStatus.REGISTERING,
+        registeredAt=iso(datetime.now(UTC)),
+        tokenSha256=token_sha256(token),
+    )
+    repository = clients(settings)
+    repository.create(record)
+    try:
+        # Named after the house: a retried start finds the same execution.
+        aws.client("stepfunctions").start_execution(
+            stateMachineArn=settings.register_house_state_machine_arn,
+            name=house_id,
+            input=json.dumps({"houseId": house_id, "location": registration.location.model_dump()}),
+        )
+    except Exception as error:
+        repository.delete(house_id)  # nothing is kept half-way
+        obs.logger.exception("registration workflow did not start", extra={"houseId": house_id})
+        raise RegistrationUnavailable("registration is unavailable for a moment; try again") from error
+    obs.metrics.add_metric(name="HousesRegistered", unit="Count", value=1)
+    return Registered(houseId=house_id, token=token, status=HouseStatus.REGISTERING)
+
+
+@app.get("/houses/<houseId>", allow=(HOUSE_SELF, STAFF), summary="A house's record")
+def get_house(houseId: HouseId) -> HouseView:
+    settings = AuthSettings.from_env()
+    return view(clients(settings).require(houseId), settings)
+
+
+@app.patch(
+    "/houses/<houseId>", allow=(HOUSE_SELF, STAFF), summary="Rename a house or change its accepted policies"
+)
+def change_house(houseId: HouseId, change: HouseChange) -> HouseView:
+    settings = AuthSettings.from_env()
+    house = clients(settings).update(houseId, name=change.name, policies=change.acceptedPolicies)
+    return view(house, settings)
+
+
+@obs.logger.inject_lambda_context
+@obs.tracer.capture_lambda_handler
+@obs.metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,39 @@
+"""production-provider: the door through which producers' production enters the grid."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from smartgrid.access import PRODUCER_SELF, STAFF
+from smartgrid.api import GridApi
+from smartgrid.observability import observability
+from smartgrid.providers import ProviderSettings, Receipt, intake, receipt
+from smartgrid.readings import ProductionBody, production_reading
+from smartgrid.stores.producers import ProducersRepository
+
+obs = observability()
+app = GridApi("production-provider")
+
+
+@app.post(
+    "/producers/<producerId>/production",
+    allow=(PRODUCER_SELF, STAFF),
+    status_code=202,
+    summary="Post a producer's production",
+)
+def post_production(
+    producerId: Annotated[str, Path(min_length=3, max_length=64)], body: ProductionBody
+) -> Receipt:
+    settings = ProviderSettings.from_env()
+    producer = ProducersRepository(settings.producers_table).require(producerId)
+    reading = production_reading(producer, body, settings.tick_minutes)
+    (outcome,) = intake(settings).submit([reading])
+    return receipt(outcome, reading.timestamp)
+
+
+@obs.logger.inject_lambda_context
+@obs.tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

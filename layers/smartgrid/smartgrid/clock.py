@@ -1,0 +1,36 @@
+"""The grid's shared clock: simulated time that the tick advances and staff fast-forward."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from smartgrid.errors import Unprocessable
+from smartgrid.gridtime import floor_to_tick, iso, parse_instant
+
+MAX_ADVANCE_DAYS = 400
+
+
+def start_instant(configured: str, real_now: datetime, tick_minutes: int) -> datetime:
+    """Where the clock starts: the configured instant, else the real time, on a tick."""
+    return floor_to_tick(parse_instant(configured) if configured else real_now, tick_minutes)
+
+
+def advanced(
+    now: datetime, tick_minutes: int, *, ticks: int | None = None, until: str | None = None
+) -> datetime:
+    if (ticks is None) == (until is None):
+        raise Unprocessable("give either ticks or until", field="body")
+    if ticks is not None:
+        target = now + timedelta(minutes=ticks * tick_minutes)
+    else:
+        assert until is not None
+        target = floor_to_tick(parse_instant(until), tick_minutes)
+        if target < now:
+            raise Unprocessable(
+                f"until is before the clock's time {iso(now)}: the clock never goes back", field="until"
+            )
+    if target - now > timedelta(days=MAX_ADVANCE_DAYS):
+        raise Unprocessable(
+            f"at most {MAX_ADVANCE_DAYS} days at once", field="ticks" if ticks is not None else "until"
+        )
+    return target

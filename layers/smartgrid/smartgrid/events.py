@@ -1,0 +1,179 @@
+"""Every event on the bus (the mission's topics a to m, plus alerts).
+
+A message on a topic carries a batch of events of that topic's type: readings travel
+hundreds to a message, so the bus is never the bottleneck. Energies are whole mWh.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Topic(StrEnum):
+    PRODUCTION_RAW_GLOBAL = "production.raw.global"  # a
+    CONSUMPTION_RAW_DETAILED = "consumption.raw.detailed"  # b
+    CONSUMPTION_CLIENT = "consumption.client"  # c
+    PRODUCTION_ADAPT = "production.adapt"  # d
+    CONSUMPTION_PEAK = "consumption.peak"  # e
+    ELECTRICITY_FRAME = "electricity.frame"  # f
+    ENERGY_OUTPUT_COMMUNITY = "energy.output.community"  # g
+    PRODUCTION_LIMIT = "production.limit"  # h
+    REACH_PRODUCTION_LIMIT = "reach.production.limit"  # i
+    BATTERY_STATE = "battery.state"  # j
+    CLIENT_NOTIFICATION = "client.notification"  # k
+    SALE_DATA = "sale.data"  # l, the data type is the message attribute `dataType`
+    BATTERY_SUBSCRIPTION = "battery.subscription"  # m
+    ALERT = "alert"  # malfunctions (story 21), the alert type is the attribute `alertType`
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable that holds this topic's ARN."""
+        return self.value.replace(".", "_").upper() + "_TOPIC_ARN"
+
+
+Mwh = Annotated[int, Field(description="energy in milliwatt-hours")]
+Instant = Annotated[str, Field(description="ISO 8601 UTC instant, on a tick boundary")]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProductionReading(Event):
+    producerId: str
+    kind: Literal["house", "utility"]
+    houseId: str | None = None
+    timestamp: Instant
+    durationMinutes: int = 1
+    mwh: Mwh
+
+
+class DetailedConsumptionReading(Event):
+    houseId: str
+    timestamp: Instant
+    durationMinutes: int = 1
+    objects: dict[str, Mwh]
+
+
+class ClientConsumption(Event):
+    houseId: str
+    timestamp: Instant
+    durationMinutes: int = 1
+    mwh: Mwh
+
+
+class ProductionAdapt(Event):
+    frameStart: Instant
+    marginW: float = Field(description="production must change by this much (+ more, - less)")
+    consumptionW: float
+    productionW: float
+
+
+class ConsumptionPeak(Event):
+    communityId: str
+    frameStart: Instant
+    valueW: float
+    thresholdW: float
+
+
+class ElectricityFrame(Event):
+    frameStart: Instant
+    durationMinutes: int
+    consumption: dict[str, Mwh] = Field(description="house id to consumption")
+    production: dict[str, Mwh] = Field(description="producer id to production")
+
+
+class EnergyOutputCommunity(Event):
+    communityId: str
+    frameStart: Instant
+    durationMinutes: int
+    houses: dict[str, Mwh] = Field(description="house id to production minus consumption")
+
+
+class ProductionLimit(Event):
+    producerId: str
+    limitW: float
+    timestamp: Instant
+
+
+class ReachProductionLimit(Event):
+    frameStart: Instant
+    shortfallW: float
+
+
+class BatteryState(Event):
+    batteryId: str
+    houseId: str
+    timestamp: Instant
+    storedMwh: Mwh
+
+
+class Recipient(Event):
+    kind: Literal["house", "community"]
+    id: str
+
+
+class ClientNotification(Event):
+    notificationId: str
+    recipient: Recipient
+    subject: str
+    message: str
+    timestamp: Instant
+
+
+class SaleData(Event):
+    saleId: str
+    partnerId: str
+    dataType: Literal["consumption", "production", "detailed"]
+    datapoints: int
+    timestamp: Instant
+
+
+class BatterySubscription(Event):
+    batteryId: str
+    houseId: str
+    capacityMwh: Mwh
+    maxChargeW: float
+    maxDischargeW: float
+    timestamp: Instant
+
+
+class Alert(Event):
+    alertId: str
+    alertType: str
+    subject: Recipient
+    message: str
+    timestamp: Instant
+
+
+EVENT_OF_TOPIC: dict[Topic, type[Event]] = {
+    Topic.PRODUCTION_RAW_GLOBAL: ProductionReading,
+    Topic.CONSUMPTION_RAW_DETAILED: DetailedConsumptionReading,
+    Topic.CONSUMPTION_CLIENT: ClientConsumption,
+    Topic.PRODUCTION_ADAPT: ProductionAdapt,
+    Topic.CONSUMPTION_PEAK: ConsumptionPeak,
+    Topic.ELECTRICITY_FRAME: ElectricityFrame,
+    Topic.ENERGY_OUTPUT_COMMUNITY: EnergyOutputCommunity,
+    Topic.PRODUCTION_LIMIT: ProductionLimit,
+    Topic.REACH_PRODUCTION_LIMIT: ReachProductionLimit,
+    Topic.BATTERY_STATE: BatteryState,
+    Topic.CLIENT_NOTIFICATION: ClientNotification,
+    Topic.SALE_DATA: SaleData,
+    Topic.BATTERY_SUBSCRIPTION: BatterySubscription,
+    Topic.ALERT: Alert,
+}
+
+E = TypeVar("E", bound=Event)
+
+
+class Message(BaseModel, Generic[E]):
+    """One message on a topic: a batch of events of the topic's type."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    topic: Topic
+    messageId: str
+    events: list[E]

@@ -1,0 +1,108 @@
+"""The client database (owner: client-database): one item per house."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+from botocore.exceptions import ClientError
+
+from smartgrid import aws
+from smartgrid.errors import Conflict, NotFound
+from smartgrid.models import HouseRecord, HouseStatus, Policy
+from smartgrid.stores.items import from_item, to_item
+
+
+class ClientsRepository:
+    def __init__(self, table_name: str) -> None:
+        self.table = aws.dynamodb_table(table_name)
+        self.table_name = table_name
+
+    def create(self, house: HouseRecord) -> None:
+        try:
+            self.table.put_item(Item=to_item(house), ConditionExpression=Attr("houseId").not_exists())
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(f"house {house.houseId} exists already") from error
+            raise
+
+    def delete(self, house_id: str) -> None:
+        self.table.delete_item(Key={"houseId": house_id})
+
+    def get(self, house_id: str) -> HouseRecord | None:
+        item = self.table.get_item(Key={"houseId": house_id}).get("Item")
+        return from_item(HouseRecord, item) if item else None
+
+    def require(self, house_id: str) -> HouseRecord:
+        house = self.get(house_id)
+        if house is None:
+            raise NotFound(f"no house {house_id}", field="houseId")
+        return house
+
+    def existing(self, house_ids: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(house_ids))
+        found: set[str] = set()
+        dynamodb = aws.client("dynamodb")
+        for start in range(0, len(wanted), 100):
+            request: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [{"houseId": {"S": h}} for h in wanted[start : start + 100]],
+                    "ProjectionExpression": "houseId",
+                }
+            }
+            while request:
+                answer = dynamodb.batch_get_item(RequestItems=request)
+                found.update(i["houseId"]["S"] for i in answer["Responses"].get(self.table_name, []))
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def update(self, house_id: str, *, name: str | None, policies: list[Policy] | None) -> HouseRecord:
+        sets: list[str] = []
+        values: dict[str, Any] = {}
+        if name is not None:
+            sets.append("#name = :name")
+            values[":name"] = name
+        if policies is not None:
+            sets.append("acceptedPolicies = :policies")
+            values[":policies"] = [p.value for p in dict.fromkeys(policies)]
+        if not sets:
+            return self.require(house_id)
+        params: dict[str, Any] = {
+            "Key": {"houseId": house_id},
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ExpressionAttributeValues": values,
+            "ConditionExpression": Attr("houseId").exists(),
+            "ReturnValues": "ALL_NEW",
+        }
+        if name is not None:
+            params["ExpressionAttributeNames"] = {"#name": "name"}
+        try:
+            answer = self.table.update_item(**params)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise NotFound(f"no house {house_id}", field="houseId") from error
+            raise
+        return from_item(HouseRecord, answer["Attributes"])
+
+    def complete_registration(self, house_id: str, community_id: str) -> HouseRecord:
+        """Idempotent: the workflow may run this step more than once."""
+        answer = self.table.update_item(
+            Key={"houseId": house_id},
+            UpdateExpression="SET communityId = :community, #status = :active",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":community": community_id, ":active": HouseStatus.ACTIVE.value},
+            ConditionExpression=Attr("houseId").exists(),
+            ReturnValues="ALL_NEW",
+        )
+        return from_item(HouseRecord, answer["Attributes"])
+
+    def all(self) -> list[HouseRecord]:
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] = {}
+        while True:
+            answer = self.table.scan(**params)
+            items.extend(answer.get("Items", []))
+            if "LastEvaluatedKey" not in answer:
+                return [from_item(HouseRecord, i) for i in items]
+            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]

@@ -1,0 +1,30 @@
+"""Converting pydantic models to and from DynamoDB's resource-level items."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def to_item(model: BaseModel) -> dict[str, Any]:
+    # DynamoDB wants Decimal, not float; a JSON round trip gives exact decimal text.
+    return json.loads(model.model_dump_json(exclude_none=True), parse_float=Decimal)
+
+
+def from_item(model: type[M], item: dict[str, Any]) -> M:
+    return model.model_validate(_undecimal(item))
+
+
+def _undecimal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _undecimal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_undecimal(v) for v in value]
+    return value

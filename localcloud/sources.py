@@ -1,0 +1,119 @@
+"""Event sources as Lambda's service runs them: SQS batches and the schedule."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from localcloud.host import GRID_LOCK, FunctionHost
+
+SQS_RECEIVE_LIMIT = 10
+
+
+@dataclass
+class SqsSource:
+    """An SQS event source mapping: batches of at most BatchSize, partial failures honoured."""
+
+    host: FunctionHost
+    sqs: Any
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+    report_item_failures: bool
+    region: str
+    retry_at_once: bool = False  # deterministic mode: a failed record is visible again at once
+    received = 0
+    failed = 0
+
+    def poll(self) -> int:
+        """Receives one batch and invokes the function; the number of records handled."""
+        with GRID_LOCK:
+            answer = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(self.batch_size, SQS_RECEIVE_LIMIT),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+        messages = answer.get("Messages", [])
+        if not messages:
+            return 0
+        self.received += len(messages)
+        event = {"Records": [self._record(m) for m in messages]}
+        try:
+            result = self.host.invoke(event)
+        except Exception:
+            failed_ids = {m["MessageId"] for m in messages}
+        else:
+            failed_ids = set()
+            if self.report_item_failures and isinstance(result, dict):
+                failed_ids = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        self.failed += len(failed_ids)
+        with GRID_LOCK:
+            done = [m for m in messages if m["MessageId"] not in failed_ids]
+            for start in range(0, len(done), 10):
+                self.sqs.delete_message_batch(
+                    QueueUrl=self.queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done[start : start + 10])
+                    ],
+                )
+            if self.retry_at_once:
+                for m in messages:
+                    if m["MessageId"] in failed_ids:
+                        self.sqs.change_message_visibility(
+                            QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                        )
+        return len(messages)
+
+    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+        attributes = {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value["DataType"],
+            }
+            for name, value in message.get("MessageAttributes", {}).items()
+        }
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": attributes,
+            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue_arn,
+            "awsRegion": self.region,
+        }
+
+
+@dataclass
+class ScheduleSource:
+    """An EventBridge schedule; the runtime fires it (moto schedules nothing)."""
+
+    host: FunctionHost
+    rule_arn: str
+    expression: str
+    region: str
+    account: str
+
+    def fire(self) -> Any:
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self.account,
+            "time": datetime.fromtimestamp(time.time(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.region,
+            "resources": [self.rule_arn],
+            "detail": {},
+        }
+        return self.host.invoke(event)
