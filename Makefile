@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12 python3.11 python3; do \
   "$$p" -c 'import sys; assert sys.version_info >= (3, 11)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
 HOUSES ?=
 TICK_SECONDS ?= 1
 
@@ -27,7 +28,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requir
 setup: $(BIN)/.installed
 
 run: setup
-	TICK_SECONDS=$(TICK_SECONDS) $(BIN)/python -m localcloud run $(if $(HOUSES),--houses $(HOUSES))
+	TICK_SECONDS=$(TICK_SECONDS) $(BIN)/python -m localcloud run
 
 lint: setup
 	$(BIN)/ruff check .

@@ -78,7 +78,12 @@ class LocalCloud:
         self._saved_env: dict[str, str] = {}
 
     # Life cycle ---------------------------------------------------------------------------
+    _running: LocalCloud | None = None  # moto's backends are process-wide: one grid at a time
+
     def start(self) -> LocalCloud:
+        if LocalCloud._running is not None:
+            raise RuntimeError("another LocalCloud is running in this process: stop it first")
+        LocalCloud._running = self
         self._saved_env = dict(os.environ)
         for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
             os.environ.pop(name, None)
@@ -110,6 +115,7 @@ class LocalCloud:
         aws.forget_clients()
         os.environ.clear()
         os.environ.update(self._saved_env)
+        LocalCloud._running = None
 
     def __enter__(self) -> LocalCloud:
         return self.start()
@@ -224,6 +230,11 @@ class LocalCloud:
             for schedule in self.schedules:
                 schedule.fire()
             self.drain()
+
+    def deliver_twice(self, rate: float) -> None:
+        """Fault injection: each SQS batch is delivered a second time with this probability."""
+        for source in self.sqs_sources:
+            source.duplicate_rate = rate
 
     def executions_running(self) -> int:
         with GRID_LOCK:

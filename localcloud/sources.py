@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,8 +27,10 @@ class SqsSource:
     report_item_failures: bool
     region: str
     retry_at_once: bool = False  # deterministic mode: a failed record is visible again at once
+    duplicate_rate: float = 0.0  # fault injection: a batch delivered a second time, as SQS may
     received = 0
     failed = 0
+    duplicated = 0
 
     def poll(self) -> int:
         """Receives one batch and invokes the function; the number of records handled."""
@@ -45,6 +48,9 @@ class SqsSource:
         event = {"Records": [self._record(m) for m in messages]}
         try:
             result = self.host.invoke(event)
+            if self.duplicate_rate and random.random() < self.duplicate_rate:
+                self.duplicated += len(messages)
+                result = self.host.invoke(event)
         except Exception:
             failed_ids = {m["MessageId"] for m in messages}
         else:

@@ -36,11 +36,12 @@ def pack(topic: Topic, events: Sequence[Event]) -> list[str]:
     overhead = 120
     for event in events:
         encoded = event.model_dump_json()
-        if chunk and size + len(encoded) + 1 + overhead > MESSAGE_LIMIT_BYTES:
+        weight = len(encoded.encode()) + 1  # SNS counts bytes, and names may be non-ASCII
+        if chunk and size + weight + overhead > MESSAGE_LIMIT_BYTES:
             bodies.append(_body(topic, chunk))
             chunk, size = [], 0
         chunk.append(encoded)
-        size += len(encoded) + 1
+        size += weight
     if chunk:
         bodies.append(_body(topic, chunk))
     return bodies
@@ -68,11 +69,12 @@ class Bus:
         entries: list[dict[str, Any]] = []
         size = 0
         for index, body in enumerate(bodies):
-            if entries and (len(entries) == BATCH_ENTRIES or size + len(body) > MESSAGE_LIMIT_BYTES):
+            weight = len(body.encode())
+            if entries and (len(entries) == BATCH_ENTRIES or size + weight > MESSAGE_LIMIT_BYTES):
                 sns.publish_batch(TopicArn=arn, PublishBatchRequestEntries=entries)
                 entries, size = [], 0
             entries.append({"Id": str(index), "Message": body, "MessageAttributes": message_attributes})
-            size += len(body)
+            size += weight
         if len(entries) == 1:
             sns.publish(TopicArn=arn, Message=entries[0]["Message"], MessageAttributes=message_attributes)
         elif entries:

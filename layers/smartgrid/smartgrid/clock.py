@@ -21,6 +21,8 @@ def advanced(
     if (ticks is None) == (until is None):
         raise Unprocessable("give either ticks or until", field="body")
     if ticks is not None:
+        if ticks < 1:
+            raise Unprocessable("ticks must be at least 1: the clock never goes back", field="ticks")
         target = now + timedelta(minutes=ticks * tick_minutes)
     else:
         assert until is not None

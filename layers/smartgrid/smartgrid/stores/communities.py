@@ -75,8 +75,9 @@ class CommunitiesRepository:
                     "Update": {
                         "TableName": self.table_name,
                         "Key": {"pk": {"S": _community_pk(community.communityId)}, "sk": {"S": META}},
-                        "UpdateExpression": "ADD members :one",
-                        "ConditionExpression": "members < capacity",
+                        "UpdateExpression": "ADD #members :one",
+                        "ConditionExpression": "#members < #capacity",
+                        "ExpressionAttributeNames": {"#members": "members", "#capacity": "capacity"},
                         "ExpressionAttributeValues": {":one": {"N": "1"}},
                     }
                 },
