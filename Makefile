@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 HOUSES ?=
 TICK_SECONDS ?= 1
 
-.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi sam-validate sam-build ci clean
+.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone ci clean
 
 help:
 	@echo "make run        start Smartrix Grid locally on moto (API :3000, AWS endpoint :4566)"
@@ -43,19 +43,25 @@ cfn-lint: setup
 openapi: setup
 	$(BIN)/python -m localcloud openapi --write
 
+openapi-check: setup
+	$(BIN)/python -m localcloud openapi --check
+
 pytest: setup
 	$(BIN)/python -m pytest
 
 unit: setup
 	$(BIN)/python -m pytest tests/unit
 
-test: lint typecheck cfn-lint pytest
+test: lint typecheck cfn-lint openapi-check pytest
 
 sam-validate: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam validate --lint
 
 sam-build: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+
+scenario-backbone: setup
+	$(BIN)/python -m scenarios.backbone
 
 ci: test sam-validate sam-build
 
