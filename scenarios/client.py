@@ -36,7 +36,7 @@ class Grid:
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the grid's own URL
+            with urllib.request.urlopen(request, timeout=30) as response:
                 raw = response.read()
                 status = response.status
         except urllib.error.HTTPError as error:
