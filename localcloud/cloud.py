@@ -105,11 +105,12 @@ class LocalCloud:
         return self
 
     def stop(self) -> None:
+        if self._mock is not None:
+            self._wait_for_executions(timeout=5)  # while our handlers still answer their tasks
         if self._saved_invoke is not None:
             LambdaFunction._invoke_lambda = self._saved_invoke  # type: ignore[method-assign]
             self._saved_invoke = None
         if self._mock is not None:
-            self._wait_for_executions(timeout=5)
             self._mock.stop()
             self._mock = None
         aws.forget_clients()

@@ -38,6 +38,7 @@ class SqsSource:
             answer = self.sqs.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=min(self.batch_size, SQS_RECEIVE_LIMIT),
+                WaitTimeSeconds=0,  # never wait inside moto while holding the grid's lock
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 from smartgrid.access import ANYONE, HOUSE_SELF, PRODUCER_SELF, STAFF
 from smartgrid.api import GridApi
 from smartgrid.bus import Bus
+from smartgrid.clockservice import ClockReaderSettings, grid_now
 from smartgrid.errors import Conflict, Unprocessable
 from smartgrid.events import ProductionLimit, Topic
 from smartgrid.gridtime import iso
@@ -75,8 +76,9 @@ def now() -> str:
 
 def announce_limit(producer: ProducerRecord) -> None:
     if producer.productionLimitW is not None:
+        stamp = grid_now(ClockReaderSettings.from_env())
         event = ProductionLimit(
-            producerId=producer.producerId, limitW=producer.productionLimitW, timestamp=now()
+            producerId=producer.producerId, limitW=producer.productionLimitW, timestamp=stamp
         )
         Bus().publish(Topic.PRODUCTION_LIMIT, [event])
 

@@ -247,13 +247,13 @@ def test_empty_objects_are_refused() -> None:
     assert errors[0]["type"] == "too_short"
 
 
-@pytest.mark.parametrize("name", ["", "x" * 65, "lamp#1", "lamp\n", "<script>", "a;b", 'quote"'])
+@pytest.mark.parametrize("name", ["", "x" * 65, "lamp#1", "lamp\n", "<script>", "a;b", "a/b", 'quote"'])
 def test_bad_object_names_are_refused(name: str) -> None:
     errors = refused({"timestamp": "2024-03-01T10:00:00Z", "objects": {name: 1}})
     assert errors[0]["loc"][:2] == ("objects", name)
 
 
-@pytest.mark.parametrize("name", ["lamp", "EV charger", "heat-pump:1", "a/b+c.d", "Réfrigérateur", "x" * 64])
+@pytest.mark.parametrize("name", ["lamp", "EV charger", "heat-pump:1", "a+b:c.d", "Réfrigérateur", "x" * 64])
 def test_good_object_names_are_accepted(name: str) -> None:
     assert list(consumption(objects={name: 1}).objects) == [name]
 

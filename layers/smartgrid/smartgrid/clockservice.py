@@ -34,6 +34,20 @@ class Move:
     tickMinutes: int
 
 
+class ClockReaderSettings(GridSettings):
+    clock_table: str = Field(alias="CLOCK_TABLE")
+    clock_start: str = Field("", alias="CLOCK_START")
+
+
+def grid_now(settings: ClockReaderSettings) -> str:
+    """The grid's time, read-only (for functions that stamp events): before the first tick,
+    the instant the clock will start at."""
+    state = ClockRepository(settings.clock_table).get()
+    if state is not None:
+        return state.now
+    return iso(start_instant(settings.clock_start, datetime.now(UTC), settings.tick_minutes))
+
+
 class ClockService:
     def __init__(self, settings: ClockSettings) -> None:
         self.settings = settings

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, NaiveDatetime
+from pydantic import Field
 
 from smartgrid.errors import Unprocessable
 from smartgrid.events import DetailedConsumptionReading, ProductionReading
@@ -23,10 +23,9 @@ MAX_OBJECTS = 200
 MAX_BATCH = 1000
 
 EnergyWh = Annotated[Decimal, Field(ge=0, le=100_000_000, allow_inf_nan=False, description="watt-hours")]
-ObjectName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .:/+-]+$")]
-Timestamp = Annotated[
-    AwareDatetime | NaiveDatetime, Field(description="start of the interval (UTC if no zone)")
-]
+# No "/" in a name: it is a path segment of /houses/{houseId}/consumption/objects/{name}.
+ObjectName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .:+-]+$")]
+Timestamp = Annotated[datetime, Field(description="start of the interval, ISO 8601 (UTC if no zone)")]
 Duration = Annotated[int, Field(ge=1, le=MINUTES_PER_DAY, description="minutes the reading covers")]
 
 
