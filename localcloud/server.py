@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from localcloud.gateway import Gateway, HttpResponse
+from localcloud.gateway import MAX_PAYLOAD_BYTES, Gateway, HttpResponse
 from localcloud.host import GRID_LOCK
 
 if TYPE_CHECKING:
@@ -90,6 +90,10 @@ def _long_poll(
         time.sleep(0.05)
 
 
+class PayloadTooLarge(Exception):
+    pass
+
+
 class _ApiServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
         self.gateway = gateway
@@ -105,6 +109,12 @@ class _ApiHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         try:
             body = self._read_body()
+        except PayloadTooLarge:  # refused unread: a body that large is not taken into memory
+            self._answer(
+                HttpResponse(413, {"Content-Type": "application/json"}, b'{"error":"payload_too_large"}')
+            )
+            self.close_connection = True
+            return
         except ValueError:
             self._answer(HttpResponse(400, {"Content-Type": "application/json"}, b'{"error":"bad_request"}'))
             self.close_connection = True
@@ -134,6 +144,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length < 0:
             raise ValueError("negative Content-Length")
+        if length > MAX_PAYLOAD_BYTES:
+            raise PayloadTooLarge
         return self.rfile.read(length)
 
     def _answer(self, response: HttpResponse) -> None:
