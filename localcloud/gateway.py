@@ -86,7 +86,7 @@ class Gateway:
             return _error(
                 502, "function_error", f"{route.host.spec.logical_id} failed: {type(error).__name__}"
             )
-        return self._response(result)
+        return self.proxy_response(result)
 
     def _event(
         self,
@@ -135,7 +135,8 @@ class Gateway:
         }
 
     @staticmethod
-    def _response(result: Any) -> HttpResponse:
+    def proxy_response(result: Any) -> HttpResponse:
+        """A Lambda proxy answer as the HTTP answer API Gateway sends."""
         if not isinstance(result, dict) or "statusCode" not in result:
             return _error(
                 502, "malformed_lambda_response", "the function did not answer with a proxy response"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from localcloud import LocalCloud
+from localcloud.gateway import Gateway
 from smartgrid.ids import HOUSE_PREFIX, new_id
 from tests.conftest import sample_event
 from tests.helpers import Registered, register_house
@@ -87,13 +88,11 @@ class Answer:
 
 
 def call(cloud: LocalCloud, logical_id: str, event: dict[str, Any]) -> Answer:
-    """Invokes an API function with an API Gateway event; its proxy response."""
+    """Invokes an API function with an API Gateway event; its proxy response, as HTTP."""
     result = cloud.invoke(logical_id, event)
-    headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
-    for name, values in (result.get("multiValueHeaders") or {}).items():
-        headers[name] = ", ".join(str(v) for v in values)
     assert result.get("isBase64Encoded") in (False, None)
-    return Answer(int(result["statusCode"]), headers, result.get("body") or "")
+    response = Gateway.proxy_response(result)
+    return Answer(response.status, response.headers, response.body.decode())
 
 
 def content_type(answer: Answer) -> str:
