@@ -19,7 +19,7 @@ from localcloud.gateway import Gateway, HttpResponse
 from localcloud.host import GRID_LOCK, FunctionHost, function_environment
 from localcloud.intrinsics import Resolver
 from localcloud.provision import Provisioned, provision
-from localcloud.sources import ScheduleSource, SqsSource
+from localcloud.sources import RuleSource, ScheduleSource, SqsSource
 from localcloud.template import Blueprint, read_blueprint
 from smartgrid import aws
 from smartgrid.ids import token_sha256
@@ -70,6 +70,7 @@ class LocalCloud:
         self.resolver = Resolver(region, ACCOUNT, stack, values)
         self.hosts: dict[str, FunctionHost] = {}
         self.sqs_sources: list[SqsSource] = []
+        self.rule_sources: list[RuleSource] = []
         self.schedules: list[ScheduleSource] = []
         self.gateway = Gateway(values.get("Stage", "dev"), ACCOUNT)
         self.provisioned = Provisioned()
@@ -158,12 +159,35 @@ class LocalCloud:
                             retry_at_once=self.deterministic,
                         )
                     )
+                elif event.type == "EventBridgeRule":
+                    self.rule_sources.append(self._rule(logical_id, event.name, props, host))
                 elif event.type == "Schedule":
                     rule = f"{self.resolver.stack}-{logical_id}-{event.name}"[:64]
                     arn = self.clients.events.put_rule(Name=rule, ScheduleExpression=props["Schedule"])[
                         "RuleArn"
                     ]
                     self.schedules.append(ScheduleSource(host, arn, props["Schedule"], self.region, ACCOUNT))
+
+    def _rule(
+        self, logical_id: str, event_name: str, props: dict[str, Any], host: FunctionHost
+    ) -> RuleSource:
+        """The rule in moto, targeting a queue of the runtime's from which the function is invoked."""
+        name = f"{self.resolver.stack}-{logical_id}-{event_name}"[:64]
+        url = self.clients.sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = self.clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        bus = props.get("EventBusName", "default")
+        self.clients.events.put_rule(Name=name, EventPattern=json.dumps(props["Pattern"]), EventBusName=bus)
+        self.clients.events.put_targets(
+            Rule=name, EventBusName=bus, Targets=[{"Id": "localcloud", "Arn": arn}]
+        )
+        return RuleSource(host, self.clients.sqs, url, retry_at_once=self.deterministic)
+
+    @property
+    def pollers(self) -> list[SqsSource | RuleSource]:
+        """Everything the runtime polls: SQS event sources and EventBridge rule targets."""
+        return [*self.sqs_sources, *self.rule_sources]
 
     def _patch_lambda_invoke(self) -> None:
         # moto would start Docker here; instead its Lambda (and so Step Functions' Lambda
@@ -214,7 +238,7 @@ class LocalCloud:
         handled = 0
         while time.monotonic() < deadline:
             progressed = 0
-            for source in self.sqs_sources:
+            for source in self.pollers:
                 while (count := source.poll()) and time.monotonic() < deadline:
                     progressed += count
             if self.executions_running():

@@ -266,7 +266,7 @@ class GridServer:
     # Background work ----------------------------------------------------------------------
     def _dispatch(self) -> None:
         """Polls every SQS event source; a queue found empty is polled less and less often."""
-        sources = self.cloud.sqs_sources
+        sources = self.cloud.pollers
         delay = [0.0] * len(sources)
         due = [0.0] * len(sources)
         while not self._stopping.is_set():

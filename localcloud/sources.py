@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import time
 import uuid
@@ -99,6 +100,50 @@ class SqsSource:
             "eventSourceARN": self.queue_arn,
             "awsRegion": self.region,
         }
+
+
+@dataclass
+class RuleSource:
+    """An EventBridge rule targeting a function: moto matches the pattern and delivers to an
+    SQS queue of the runtime's; each event is one asynchronous invocation, retried twice on
+    failure as Lambda does, then dropped (with the count kept)."""
+
+    host: FunctionHost
+    sqs: Any
+    queue_url: str
+    retry_at_once: bool = False
+    attempts: int = 3
+    received = 0
+    failed = 0
+    dropped = 0
+
+    def poll(self) -> int:
+        with GRID_LOCK:
+            messages = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=SQS_RECEIVE_LIMIT,
+                WaitTimeSeconds=0,
+                AttributeNames=["All"],
+            ).get("Messages", [])
+        for message in messages:
+            self.received += 1
+            try:
+                self.host.invoke(json.loads(message["Body"]))
+            except Exception:
+                self.failed += 1
+                if int(message["Attributes"].get("ApproximateReceiveCount", "1")) < self.attempts:
+                    if self.retry_at_once:
+                        with GRID_LOCK:
+                            self.sqs.change_message_visibility(
+                                QueueUrl=self.queue_url,
+                                ReceiptHandle=message["ReceiptHandle"],
+                                VisibilityTimeout=0,
+                            )
+                    continue
+                self.dropped += 1
+            with GRID_LOCK:
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
 
 
 @dataclass

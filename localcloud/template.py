@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-SUPPORTED_EVENTS = {"Api", "SQS", "Schedule"}
+SUPPORTED_EVENTS = {"Api", "SQS", "Schedule", "EventBridgeRule"}
 
 
 class _CfnLoader(yaml.SafeLoader):

@@ -15,6 +15,7 @@ obs = observability()
 def total(reading: DetailedConsumptionReading) -> ClientConsumption:
     return ClientConsumption(
         houseId=reading.houseId,
+        communityId=reading.communityId,
         timestamp=reading.timestamp,
         durationMinutes=reading.durationMinutes,
         mwh=sum(reading.objects.values()),

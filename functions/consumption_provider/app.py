@@ -57,8 +57,8 @@ def post_consumption(
     houseId: Annotated[str, Path(min_length=3, max_length=64)], body: ConsumptionBody
 ) -> Receipt:
     settings = ProviderSettings.from_env()
-    ClientsRepository(settings.clients_table).require(houseId)
-    reading = consumption_reading(houseId, body, settings.tick_minutes)
+    house = ClientsRepository(settings.clients_table).require(houseId)
+    reading = consumption_reading(houseId, body, settings.tick_minutes, community_id=house.communityId)
     (outcome,) = intake(settings).submit([reading])
     return receipt(outcome, reading.timestamp)
 
@@ -68,9 +68,12 @@ def post_readings(batch: HeadEndBatch) -> BatchReceipt:
     settings = ProviderSettings.from_env()
     if len(batch.consumption) + len(batch.production) > MAX_BATCH:
         raise Unprocessable(f"at most {MAX_BATCH} readings a batch", field="body")
-    known_houses = ClientsRepository(settings.clients_table).existing(r.houseId for r in batch.consumption)
     known_producers = ProducersRepository(settings.producers_table).get_many(
         [r.producerId for r in batch.production]
+    )
+    # Each house's community (None while it registers), for consumers and house producers alike.
+    known_houses = ClientsRepository(settings.clients_table).communities(
+        [r.houseId for r in batch.consumption] + [p.houseId for p in known_producers.values() if p.houseId]
     )
     results: list[ReadingResult] = []
     readings: list[DetailedConsumptionReading | ProductionReading] = []
@@ -80,7 +83,13 @@ def post_readings(batch: HeadEndBatch) -> BatchReceipt:
             if item.houseId not in known_houses:
                 raise Unprocessable(f"no house {item.houseId}", field="houseId")
             readings.append(
-                consumption_reading(item.houseId, item, settings.tick_minutes, f"consumption.{index}")
+                consumption_reading(
+                    item.houseId,
+                    item,
+                    settings.tick_minutes,
+                    f"consumption.{index}",
+                    known_houses[item.houseId],
+                )
             )
             placed.append(len(results))
             results.append(ReadingResult(kind="consumption", index=index, status="accepted"))
@@ -94,7 +103,13 @@ def post_readings(batch: HeadEndBatch) -> BatchReceipt:
             if producer is None:
                 raise Unprocessable(f"no producer {produced.producerId}", field="producerId")
             readings.append(
-                production_reading(producer, produced, settings.tick_minutes, f"production.{index}")
+                production_reading(
+                    producer,
+                    produced,
+                    settings.tick_minutes,
+                    f"production.{index}",
+                    known_houses.get(producer.houseId) if producer.houseId else None,
+                )
             )
             placed.append(len(results))
             results.append(ReadingResult(kind="production", index=index, status="accepted"))

@@ -11,6 +11,7 @@ from smartgrid.api import GridApi
 from smartgrid.observability import observability
 from smartgrid.providers import ProviderSettings, Receipt, intake, receipt
 from smartgrid.readings import ProductionBody, production_reading
+from smartgrid.stores.clients import ClientsRepository
 from smartgrid.stores.producers import ProducersRepository
 
 obs = observability()
@@ -28,7 +29,10 @@ def post_production(
 ) -> Receipt:
     settings = ProviderSettings.from_env()
     producer = ProducersRepository(settings.producers_table).require(producerId)
-    reading = production_reading(producer, body, settings.tick_minutes)
+    house = ClientsRepository(settings.clients_table).get(producer.houseId) if producer.houseId else None
+    reading = production_reading(
+        producer, body, settings.tick_minutes, community_id=house.communityId if house else None
+    )
     (outcome,) = intake(settings).submit([reading])
     return receipt(outcome, reading.timestamp)
 

@@ -31,7 +31,13 @@ def test_a_reading_is_published_as_the_house_total(cloud: LocalCloud, probe: Pro
     assert message["topic"] == "consumption.client"
     assert message["_attributes"] == {"topic": "consumption.client"}
     assert message["events"] == [
-        {"houseId": "h-0123456789ab", "timestamp": "2026-03-02T10:00:00Z", "durationMinutes": 1, "mwh": 9833}
+        {
+            "houseId": "h-0123456789ab",
+            "communityId": "c-0123456789ab",
+            "timestamp": "2026-03-02T10:00:00Z",
+            "durationMinutes": 1,
+            "mwh": 9833,
+        }
     ]
 
 

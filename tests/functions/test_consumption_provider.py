@@ -10,7 +10,7 @@ import pytest
 
 from localcloud import LocalCloud
 from tests.functions.support import KEEP, TopicProbe, api_event, call, new_house, sample_body, table_items
-from tests.helpers import register_producer
+from tests.helpers import Registered, register_producer
 
 FUNCTION = "ConsumptionProviderFunction"
 DIR = "consumption_provider"
@@ -37,9 +37,11 @@ def test_a_reading_is_recorded_and_published_in_mwh_on_its_tick(cloud: LocalClou
     assert (f"house#{house.id}", "2026-03-02T10:00:00Z") in ledger_keys(cloud)
     (message,) = readings.messages()
     assert message["topic"] == "consumption.raw.detailed"
+    community = cloud.request("GET", f"/houses/{house.id}", token=house.token).json()["communityId"]
     assert message["events"] == [
         {
             "houseId": house.id,
+            "communityId": community,
             "timestamp": "2026-03-02T10:00:00Z",
             "durationMinutes": 1,
             "objects": {"blender": 8333, "fridge": 1500},
@@ -147,6 +149,10 @@ def test_a_house_cannot_post_for_another_nor_anyone_without_a_token(cloud: Local
     assert table_items(cloud, "ReadingsLedgerTable") == before
 
 
+def community_of(cloud: LocalCloud, house: Registered) -> str:
+    return str(cloud.request("GET", f"/houses/{house.id}", token=house.token).json()["communityId"])
+
+
 # POST /readings --------------------------------------------------------------------------
 def test_a_head_end_batch_is_recorded_and_published(cloud: LocalCloud, probe: Probe) -> None:
     # Given two houses, a producer and listeners on both raw topics
@@ -162,8 +168,13 @@ def test_a_head_end_batch_is_recorded_and_published(cloud: LocalCloud, probe: Pr
     assert answer.status == 202, answer.body
     assert answer.json()["accepted"] == 3
     assert (answer.json()["duplicates"], answer.json()["refused"]) == (0, 0)
-    # And each is published on its topic, in mWh
-    assert consumption.events() == [
+    # And each is published on its topic, in mWh, with the house's community
+    events = consumption.events()
+    assert [e.pop("communityId") for e in events] == [
+        community_of(cloud, first),
+        community_of(cloud, second),
+    ]
+    assert events == [
         {
             "houseId": first.id,
             "timestamp": "2026-03-02T10:01:00Z",
@@ -181,7 +192,6 @@ def test_a_head_end_batch_is_recorded_and_published(cloud: LocalCloud, probe: Pr
         {
             "producerId": producer.id,
             "kind": "utility",
-            "houseId": None,
             "timestamp": "2026-03-02T10:01:00Z",
             "durationMinutes": 1,
             "mwh": 83333,

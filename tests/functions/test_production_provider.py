@@ -32,7 +32,6 @@ def test_a_producer_posts_its_production(cloud: LocalCloud, probe: Probe) -> Non
         {
             "producerId": producer.id,
             "kind": "utility",
-            "houseId": None,
             "timestamp": "2026-03-02T10:00:00Z",
             "durationMinutes": 1,
             "mwh": 83333,

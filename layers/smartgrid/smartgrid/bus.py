@@ -35,7 +35,7 @@ def pack(topic: Topic, events: Sequence[Event]) -> list[str]:
     size = 0
     overhead = 120
     for event in events:
-        encoded = event.model_dump_json()
+        encoded = event.model_dump_json(exclude_none=True)  # absent means None: smaller messages
         weight = len(encoded.encode()) + 1  # SNS counts bytes, and names may be non-ASCII
         if chunk and size + weight + overhead > MESSAGE_LIMIT_BYTES:
             bodies.append(_body(topic, chunk))

@@ -46,6 +46,7 @@ class ProductionReading(Event):
     producerId: str
     kind: Literal["house", "utility"]
     houseId: str | None = None
+    communityId: str | None = Field(None, description="a house producer's community, when known")
     timestamp: Instant
     durationMinutes: int = 1
     mwh: Mwh
@@ -53,6 +54,7 @@ class ProductionReading(Event):
 
 class DetailedConsumptionReading(Event):
     houseId: str
+    communityId: str | None = Field(None, description="the house's community, when known")
     timestamp: Instant
     durationMinutes: int = 1
     objects: dict[str, Mwh]
@@ -60,6 +62,7 @@ class DetailedConsumptionReading(Event):
 
 class ClientConsumption(Event):
     houseId: str
+    communityId: str | None = Field(None, description="the house's community, when known")
     timestamp: Instant
     durationMinutes: int = 1
     mwh: Mwh
@@ -79,11 +82,21 @@ class ConsumptionPeak(Event):
     thresholdW: float
 
 
+class FrameTotals(Event):
+    consumptionMwh: Mwh = 0
+    productionMwh: Mwh = Field(0, description="house and utility production together")
+    houseProductionMwh: Mwh = 0
+    utilityProductionMwh: Mwh = 0
+
+
 class ElectricityFrame(Event):
+    """One closed frame (a tick): what was consumed and produced, per community and in all."""
+
     frameStart: Instant
     durationMinutes: int
-    consumption: dict[str, Mwh] = Field(description="house id to consumption")
-    production: dict[str, Mwh] = Field(description="producer id to production")
+    grid: FrameTotals
+    communities: dict[str, FrameTotals] = Field(description="community id to its totals")
+    producers: dict[str, Mwh] = Field(default_factory=dict, description="utility producer id to production")
 
 
 class EnergyOutputCommunity(Event):

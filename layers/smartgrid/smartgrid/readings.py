@@ -66,11 +66,16 @@ def interval_start(timestamp: datetime, duration: int, tick_minutes: int, field:
 
 
 def consumption_reading(
-    house_id: str, body: ConsumptionBody, tick_minutes: int, field: str = "body"
+    house_id: str,
+    body: ConsumptionBody,
+    tick_minutes: int,
+    field: str = "body",
+    community_id: str | None = None,
 ) -> DetailedConsumptionReading:
     start = interval_start(body.timestamp, body.durationMinutes, tick_minutes, f"{field}.durationMinutes")
     return DetailedConsumptionReading(
         houseId=house_id,
+        communityId=community_id,
         timestamp=start,
         durationMinutes=body.durationMinutes,
         objects={name: wh_to_mwh(wh) for name, wh in sorted(body.objects.items())},
@@ -78,13 +83,18 @@ def consumption_reading(
 
 
 def production_reading(
-    producer: ProducerRecord, body: ProductionBody, tick_minutes: int, field: str = "body"
+    producer: ProducerRecord,
+    body: ProductionBody,
+    tick_minutes: int,
+    field: str = "body",
+    community_id: str | None = None,
 ) -> ProductionReading:
     start = interval_start(body.timestamp, body.durationMinutes, tick_minutes, f"{field}.durationMinutes")
     return ProductionReading(
         producerId=producer.producerId,
         kind=producer.kind.value,
         houseId=producer.houseId,
+        communityId=community_id,
         timestamp=start,
         durationMinutes=body.durationMinutes,
         mwh=wh_to_mwh(body.wh),
@@ -98,4 +108,5 @@ def ledger_key(reading: DetailedConsumptionReading | ProductionReading) -> tuple
 
 
 def body_sha256(reading: DetailedConsumptionReading | ProductionReading) -> str:
-    return hashlib.sha256(reading.model_dump_json().encode()).hexdigest()
+    """What the source said: the community is ours to add, and may be learnt between two posts."""
+    return hashlib.sha256(reading.model_dump_json(exclude={"communityId"}).encode()).hexdigest()

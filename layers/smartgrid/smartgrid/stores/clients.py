@@ -40,20 +40,22 @@ class ClientsRepository:
             raise NotFound(f"no house {house_id}", field="houseId")
         return house
 
-    def existing(self, house_ids: Iterable[str]) -> set[str]:
+    def communities(self, house_ids: Iterable[str]) -> dict[str, str | None]:
+        """Each existing house's community (None while it registers); unknown houses are absent."""
         wanted = list(dict.fromkeys(house_ids))
-        found: set[str] = set()
+        found: dict[str, str | None] = {}
         dynamodb = aws.client("dynamodb")
         for start in range(0, len(wanted), 100):
             request: dict[str, Any] = {
                 self.table_name: {
                     "Keys": [{"houseId": {"S": h}} for h in wanted[start : start + 100]],
-                    "ProjectionExpression": "houseId",
+                    "ProjectionExpression": "houseId, communityId",
                 }
             }
             while request:
                 answer = dynamodb.batch_get_item(RequestItems=request)
-                found.update(i["houseId"]["S"] for i in answer["Responses"].get(self.table_name, []))
+                for item in answer["Responses"].get(self.table_name, []):
+                    found[item["houseId"]["S"]] = item.get("communityId", {}).get("S")
                 request = answer.get("UnprocessedKeys") or {}
         return found
 
