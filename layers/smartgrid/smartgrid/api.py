@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -18,7 +17,6 @@ from smartgrid.access import ANYONE, Authenticator, OwnerLookup, Principal, Rule
 from smartgrid.errors import GridError
 from smartgrid.settings import AuthSettings
 
-F = TypeVar("F", bound=Callable[..., Any])
 BEARER = "bearerAuth"
 MAX_BODY_BYTES = 1_048_576
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,5 +79,3 @@ class Community(Strict):
 class Credentials(Strict):
     token: str = Field(description="bearer token; shown once, stored only as a hash")
 
-
-HouseRole = Literal["house"]
