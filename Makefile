@@ -14,6 +14,7 @@ TICK_SECONDS ?= 1
 
 help:
 	@echo "make run        start Smartrix Grid locally on moto (API :3000, AWS endpoint :4566)"
+	@echo "                HOUSES=30 simulated houses (0: none), TICK_SECONDS=1 real seconds a tick"
 	@echo "make test       ruff, mypy, cfn-lint, openapi check and pytest"
 	@echo "make openapi    regenerate the merged OpenAPI document"
 	@echo "make sam-validate / sam-build   SAM checks (no Docker)"
@@ -28,7 +29,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requir
 setup: $(BIN)/.installed
 
 run: setup
-	TICK_SECONDS=$(TICK_SECONDS) $(BIN)/python -m localcloud run
+	TICK_SECONDS=$(TICK_SECONDS) $(BIN)/python -m localcloud run $(if $(HOUSES),--houses $(HOUSES))
 
 lint: setup
 	$(BIN)/ruff check .

@@ -19,6 +19,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (none) or more")
+    return value
+
+
+DEFAULT_HOUSES = 30
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m localcloud", description="Smartrix Grid on local moto.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -32,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("TICK_SECONDS", "1"),
         help="real seconds per tick; 0: only POST /clock/advance moves the clock (default $TICK_SECONDS, 1)",
     )
+    run.add_argument(
+        "--houses",
+        type=_count,
+        default=os.environ.get("HOUSES") or str(DEFAULT_HOUSES),
+        help=f"simulated houses of the demo fleet, with 2 producers; 0: none (default $HOUSES, {DEFAULT_HOUSES})",
+    )
     commands.add_parser(
         "openapi", help="the merged OpenAPI document (see localcloud.openapi)", add_help=False
     )
@@ -41,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     # Imported here so that `openapi` and `--help` do not pay for moto and boto3.
     from localcloud import LocalCloud
+    from localcloud.demo import DemoFleet
     from localcloud.server import GridServer, banner
 
     token = os.environ.get("SMARTGRID_STAFF_TOKEN") or secrets.token_urlsafe(24)
@@ -61,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         server.stop()
         return 0
     print(banner(server, token_generated="SMARTGRID_STAFF_TOKEN" not in os.environ), flush=True)
+    fleet = DemoFleet(cloud, args.houses, server.say).start()
 
     stopping = threading.Event()
 
@@ -73,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     while not stopping.wait(1.0):  # a timed wait lets the signal handler run promptly
         pass
     print("stopping...", flush=True)
+    fleet.stop()
     server.stop()
     print("stopped", flush=True)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -15,8 +16,10 @@ import boto3
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 
+from localcloud import motofix
 from localcloud.gateway import Gateway, HttpResponse
 from localcloud.host import GRID_LOCK, FunctionHost, function_environment
+from localcloud.inprocess import InProcessApi, InstalledOpener, ReadingsTally
 from localcloud.intrinsics import Resolver
 from localcloud.provision import Provisioned, provision
 from localcloud.sources import RuleSource, ScheduleSource, SqsSource
@@ -40,6 +43,7 @@ class _Clients:
         self.iam = session.client("iam")
         self.awslambda = session.client("lambda")
         self.events = session.client("events")
+        self.ssm = session.client("ssm")
 
 
 class LocalCloud:
@@ -48,6 +52,10 @@ class LocalCloud:
     `deterministic=True` (tests): a failed SQS record is retried at once, and nothing runs
     in the background: `drain()` delivers until every queue is empty and `tick()` fires the
     schedule. The server (`localcloud.server`) adds HTTP endpoints and a background loop.
+
+    While it runs, the API's own URL (`https://local.execute-api.<region>.amazonaws.com/<stage>`,
+    in SSM for the simulators) is served in-process to urllib (see `localcloud.inprocess`);
+    `head_end_token` is the meter head-end's token (generated unless given), staff too.
     """
 
     def __init__(
@@ -55,6 +63,7 @@ class LocalCloud:
         template: Path = ROOT / "template.yaml",
         *,
         staff_token: str = "local-staff-token",
+        head_end_token: str | None = None,
         parameters: Mapping[str, str] | None = None,
         stack: str = "smartgrid-local",
         region: str = "us-east-1",
@@ -66,6 +75,9 @@ class LocalCloud:
         self.deterministic = deterministic
         values = {name: str(p.get("Default", "")) for name, p in self.blueprint.parameters.items()}
         values["StaffTokenSha256"] = token_sha256(staff_token)
+        self.head_end_token = head_end_token or f"head-end.{secrets.token_urlsafe(24)}"
+        values["HeadEndToken"] = self.head_end_token
+        values["HeadEndTokenSha256"] = token_sha256(self.head_end_token)
         values.update(parameters or {})
         self.resolver = Resolver(region, ACCOUNT, stack, values)
         self.hosts: dict[str, FunctionHost] = {}
@@ -77,6 +89,9 @@ class LocalCloud:
         self._mock: Any = None
         self._saved_invoke: Any = None
         self._saved_env: dict[str, str] = {}
+        self.posted_readings = ReadingsTally()  # what in-process clients (the simulators) posted
+        self._opener: InstalledOpener | None = None
+        self._unfix_moto: Any = None
 
     # Life cycle ---------------------------------------------------------------------------
     _running: LocalCloud | None = None  # moto's backends are process-wide: one grid at a time
@@ -97,20 +112,28 @@ class LocalCloud:
         )
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
+        self._unfix_moto = motofix.install()
         aws.forget_clients()
         self.clients = _Clients(self.region)
         with GRID_LOCK:
             self.provisioned = provision(self.blueprint, self.resolver, self.clients)
             self._wire()
         self._patch_lambda_invoke()
+        self._opener = InstalledOpener(InProcessApi(self.gateway, self.posted_readings))
         return self
 
     def stop(self) -> None:
         if self._mock is not None:
             self._wait_for_executions(timeout=5)  # while our handlers still answer their tasks
+        if self._opener is not None:
+            self._opener.remove()
+            self._opener = None
         if self._saved_invoke is not None:
             LambdaFunction._invoke_lambda = self._saved_invoke  # type: ignore[method-assign]
             self._saved_invoke = None
+        if self._unfix_moto is not None:
+            self._unfix_moto()
+            self._unfix_moto = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from aws_lambda_powertools import Metrics
+
 from localcloud.template import FunctionSpec
 
 GRID_LOCK = threading.RLock()
@@ -97,6 +99,10 @@ class FunctionHost:
             except Exception:
                 self.errors += 1
                 raise
+            finally:
+                # Locally metrics are disabled, and powertools then keeps them for ever (and
+                # prints them at 100): drop them, as a fresh Lambda environment would.
+                Metrics().clear_metrics()
 
 
 def function_environment(

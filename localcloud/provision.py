@@ -27,6 +27,7 @@ class Provisioned:
     functions: dict[str, str] = field(default_factory=dict)  # logical id -> physical name
     state_machines: dict[str, str] = field(default_factory=dict)
     dead_letter_queues: dict[str, str] = field(default_factory=dict)  # source queue logical id -> DLQ URL
+    parameters: dict[str, str] = field(default_factory=dict)  # SSM parameter logical id -> name
 
 
 def _name(resolver: Resolver, logical_id: str) -> str:
@@ -34,7 +35,7 @@ def _name(resolver: Resolver, logical_id: str) -> str:
 
 
 def provision(blueprint: Blueprint, resolver: Resolver, clients: Any) -> Provisioned:
-    """Creates tables, topics, queues, subscriptions, functions and state machines."""
+    """Creates tables, topics, queues, subscriptions, functions, state machines and SSM parameters."""
     made = Provisioned()
     region, account = resolver.region, resolver.account
     for logical_id in blueprint.of_type("AWS::Serverless::LayerVersion"):
@@ -99,6 +100,14 @@ def provision(blueprint: Blueprint, resolver: Resolver, clients: Any) -> Provisi
         _state_machine(
             blueprint.root, clients.stepfunctions, resolver, logical_id, resource["Properties"], made
         )
+    for logical_id, resource in blueprint.of_type("AWS::SSM::Parameter").items():  # last: may name any
+        props = resolver.resolve(resource["Properties"])
+        name = props.get("Name", _name(resolver, logical_id))
+        kind = props.get("Type", "String")
+        clients.ssm.put_parameter(Name=name, Value=str(props["Value"]), Type=kind)
+        resolver.refs[logical_id] = name
+        resolver.attributes.update({(logical_id, "Type"): kind, (logical_id, "Value"): str(props["Value"])})
+        made.parameters[logical_id] = name
     return made
 
 

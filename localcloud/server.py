@@ -320,9 +320,12 @@ class GridServer:
         invocations, errors = self._totals()
         new_invocations, new_errors = invocations - self._seen_invocations, errors - self._seen_errors
         self._seen_invocations, self._seen_errors = invocations, errors
+        with GRID_LOCK:  # no simulator is half-way through its batches
+            posted = self.cloud.posted_readings.take()  # the latest tick the simulators posted
         if not (quiet_when_idle and not records and not new_invocations):
             clock = f"grid time {now}" if now else "grid clock paused"
-            self.say(f"{clock} | records {records} | invocations {new_invocations} | errors {new_errors}")
+            line = f"{clock} | records {records} | invocations {new_invocations} | errors {new_errors}"
+            self.say(f"{line} | {posted.describe()}" if posted else line)
         dead = {queue: depth for queue, depth in self.cloud.dead_letters().items() if depth}
         if dead != self._dead_letters:
             if dead:

@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field
 
 from smartgrid.access import HOUSE_SELF, STAFF
 from smartgrid.api import GridApi
-from smartgrid.errors import Unprocessable
-from smartgrid.gridtime import days_between
 from smartgrid.observability import observability
+from smartgrid.periods import Day, PeriodEnd, PeriodStart, date_or_period
 from smartgrid.settings import AuthSettings
 from smartgrid.stores.clients import ClientsRepository
 from smartgrid.stores.consumption import DailyConsumptionStore, DetailedConsumptionStore
@@ -20,12 +19,8 @@ from smartgrid.units import mwh_to_wh
 
 obs = observability()
 app = GridApi("client-consumption-api")
-MAX_DAYS = 366
 
 HouseId = Annotated[str, Path(min_length=3, max_length=64)]
-Day = Annotated[dt.date | None, Query(description="one day, YYYY-MM-DD")]
-PeriodStart = Annotated[dt.date | None, Query(alias="from", description="first day of a period, YYYY-MM-DD")]
-PeriodEnd = Annotated[dt.date | None, Query(alias="to", description="last day of a period, YYYY-MM-DD")]
 
 
 class Settings(AuthSettings):
@@ -68,20 +63,6 @@ class ObjectConsumption(BaseModel):
     readings: list[Slot]
 
 
-def period(date: dt.date | None, start: dt.date | None, end: dt.date | None) -> list[dt.date]:
-    if date is not None and (start or end):
-        raise Unprocessable("give either date, or from and to", field="date")
-    if date is not None:
-        return [date]
-    if start is None or end is None:
-        raise Unprocessable("give date, or both from and to", field="from" if start is None else "to")
-    if end < start:
-        raise Unprocessable("to is before from", field="to")
-    if (end - start).days >= MAX_DAYS:
-        raise Unprocessable(f"a period is at most {MAX_DAYS} days", field="to")
-    return days_between(start, end)
-
-
 @app.get(
     "/houses/<houseId>/consumption",
     allow=(HOUSE_SELF, STAFF),
@@ -92,7 +73,7 @@ def house_consumption(
     houseId: HouseId, date: Day = None, start: PeriodStart = None, end: PeriodEnd = None
 ) -> DayConsumption | PeriodConsumption:
     settings = Settings.from_env()
-    days = period(date, start, end)
+    days = date_or_period(date, start, end)
     ClientsRepository(settings.clients_table).require(houseId)
     totals = DailyConsumptionStore(settings.daily_consumption_table).days(
         houseId, [d.isoformat() for d in days]

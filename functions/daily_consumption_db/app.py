@@ -1,4 +1,5 @@
-"""daily-consumption-db: each house's consumption, per day."""
+"""daily-consumption-db: each house's consumption per day, and its community's and the grid's,
+counted exactly once (see `smartgrid.stores.tally`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from smartgrid.consumer import consume
 from smartgrid.events import ClientConsumption, Message
 from smartgrid.observability import observability
 from smartgrid.settings import EnvSettings
+from smartgrid.stores.clients import ClientsRepository
 from smartgrid.stores.consumption import DailyConsumptionStore
 
 obs = observability()
@@ -17,10 +19,14 @@ obs = observability()
 
 class Settings(EnvSettings):
     daily_consumption_table: str = Field(alias="DAILY_CONSUMPTION_TABLE")
+    clients_table: str = Field(alias="CLIENTS_TABLE")
 
 
 def store(message: Message[ClientConsumption]) -> None:
-    DailyConsumptionStore(Settings.from_env().daily_consumption_table).write(message.events)
+    settings = Settings.from_env()
+    # A reading sent while its house registered has no community yet: the client database may know it now.
+    communities = ClientsRepository(settings.clients_table).communities
+    DailyConsumptionStore(settings.daily_consumption_table).write(message.events, communities)
 
 
 @obs.logger.inject_lambda_context

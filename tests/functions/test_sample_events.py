@@ -45,16 +45,19 @@ def api_routes(spec: FunctionSpec) -> set[tuple[str, str]]:
     }
 
 
-def queue_topic(event: EventSpec) -> Topic:
-    """The bus topic behind an SQS event source: the topic its queue is subscribed to."""
+def queue_topics(event: EventSpec) -> set[Topic]:
+    """The bus topics behind an SQS event source: those its queue is subscribed to."""
     queue = event.properties["Queue"]["Fn::GetAtt"][0]
-    (subscription,) = [
+    subscriptions = [
         r["Properties"]
         for r in BLUEPRINT.of_type("AWS::SNS::Subscription").values()
         if r["Properties"]["Endpoint"] == {"Fn::GetAtt": [queue, "Arn"]}
     ]
-    name = BLUEPRINT.resources[subscription["TopicArn"]["Ref"]]["Properties"]["TopicName"]["Fn::Sub"]
-    return Topic(name.removeprefix("smartgrid-${Stage}-").replace("-", "."))
+    assert subscriptions, f"{queue} is subscribed to no topic"
+    names = [
+        BLUEPRINT.resources[s["TopicArn"]["Ref"]]["Properties"]["TopicName"]["Fn::Sub"] for s in subscriptions
+    ]
+    return {Topic(n.removeprefix("smartgrid-${Stage}-").replace("-", ".")) for n in names}
 
 
 ALL_CASES = [(logical_id, case) for logical_id, spec in FUNCTIONS.items() for case in cases_of(spec)]
@@ -86,6 +89,9 @@ def test_the_sample_is_an_event_of_the_functions_source(logical_id: str, case: s
     elif "SQS" in kinds:
         (source,) = [e for e in spec.events if e.type == "SQS"]
         check_sqs_event(source, event, bad_allowed=case.endswith("_bad_record"))
+    elif "EventBridgeRule" in kinds:
+        (rule,) = [e for e in spec.events if e.type == "EventBridgeRule"]
+        check_rule_event(rule, event)
     elif "Schedule" in kinds:
         assert event["detail-type"] == "Scheduled Event" and event["source"] == "aws.events"
         assert event["resources"][0].startswith("arn:aws:events:") and event["detail"] == {}
@@ -123,7 +129,7 @@ def check_api_event(spec: FunctionSpec, event: dict[str, Any]) -> None:
 def check_sqs_event(source: EventSpec, event: dict[str, Any], bad_allowed: bool) -> None:
     # SQS records as Lambda's event source mapping sends them, each body a bus message
     # exactly as smartgrid.bus.pack writes it
-    topic = queue_topic(source)
+    topics = queue_topics(source)
     generic_message: Any = Message
     queue = source.properties["Queue"]["Fn::GetAtt"][0]
     invalid = 0
@@ -134,7 +140,8 @@ def check_sqs_event(source: EventSpec, event: dict[str, Any], bad_allowed: bool)
             and queue in record["eventSourceARN"]
         )
         assert record["md5OfBody"] == hashlib.md5(record["body"].encode()).hexdigest()
-        assert record["messageAttributes"]["topic"]["stringValue"] == topic.value
+        topic = Topic(record["messageAttributes"]["topic"]["stringValue"])
+        assert topic in topics
         assert {"ApproximateReceiveCount", "SentTimestamp", "SenderId"} <= set(record["attributes"])
         try:
             message = generic_message[EVENT_OF_TOPIC[topic]].model_validate_json(record["body"])
@@ -147,6 +154,17 @@ def check_sqs_event(source: EventSpec, event: dict[str, Any], bad_allowed: bool)
         assert packed.replace(repacked, message.messageId) == record["body"]
     assert invalid == (1 if bad_allowed else 0)
     assert len({r["messageId"] for r in event["Records"]}) == len(event["Records"])
+
+
+def check_rule_event(rule: EventSpec, event: dict[str, Any]) -> None:
+    # An EventBridge event as the rule's target receives it, matching the rule's pattern
+    fields = ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"]
+    assert set(fields) <= set(event)
+    pattern = rule.properties["Pattern"]
+    for name, allowed in pattern.items():
+        if name != "detail":
+            assert event[name] in allowed, (name, event[name])
+    assert isinstance(event["detail"], dict)
 
 
 def test_every_sample_file_is_json_of_a_known_function() -> None:

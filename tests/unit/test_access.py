@@ -6,6 +6,7 @@ import pytest
 
 from smartgrid.access import (
     ANYONE,
+    HEAD_END,
     HOUSE_SELF,
     PRODUCER_SELF,
     STAFF,
@@ -191,3 +192,46 @@ def test_any_of_roles(auth: Authenticator) -> None:
 def test_describe_names_every_rule() -> None:
     text = describe((HOUSE_SELF, STAFF, AnyOf((Role.PRODUCER,))))
     assert text == "Who may call: the house {houseId} itself; staff; any producer."
+
+
+# --- the meter head-end's token is staff too ----------------------------------------------------
+
+HEAD_END_TOKEN = "head-end.a-long-enough-secret-of-the-head-end"
+
+
+@pytest.fixture
+def auth_with_head_end() -> Authenticator:
+    owners = OwnerLookup(HOUSE_HASHES.get, PRODUCERS.get)
+    return Authenticator(
+        token_sha256(STAFF_TOKEN), owners, head_end_token_sha256=token_sha256(HEAD_END_TOKEN)
+    )
+
+
+def test_head_end_token_is_staff(auth_with_head_end: Authenticator) -> None:
+    # Given an API that knows the head-end's token hash
+    # When the head-end calls a staff route
+    principal = auth_with_head_end.check((STAFF,), bearer(HEAD_END_TOKEN), {})
+    # Then it is staff, and known as the head-end
+    assert principal == Principal(Role.STAFF, HEAD_END)
+
+
+def test_staff_token_still_works_beside_the_head_end(auth_with_head_end: Authenticator) -> None:
+    assert auth_with_head_end.principal(bearer(STAFF_TOKEN)) == Principal(Role.STAFF)
+
+
+def test_head_end_token_unknown_without_its_hash(auth: Authenticator) -> None:
+    # Given an API without a head-end hash / Then the head-end's token is refused
+    with pytest.raises(Unauthorized):
+        auth.principal(bearer(HEAD_END_TOKEN))
+
+
+@pytest.mark.parametrize("token", [HEAD_END_TOKEN + "x", token_sha256(HEAD_END_TOKEN), ""])
+def test_wrong_head_end_token_is_unauthorized(auth_with_head_end: Authenticator, token: str) -> None:
+    with pytest.raises(Unauthorized):
+        auth_with_head_end.principal(bearer(token))
+
+
+def test_empty_head_end_hash_admits_nobody() -> None:
+    auth = Authenticator("", OwnerLookup(HOUSE_HASHES.get, PRODUCERS.get), head_end_token_sha256="")
+    with pytest.raises(Unauthorized):
+        auth.principal(bearer(HEAD_END_TOKEN))

@@ -125,9 +125,16 @@ class OwnerLookup:
         return found[1] if found else None
 
 
+HEAD_END = "head-end"  # the staff principal's id when the caller is the meter head-end
+
+
 class Authenticator:
-    def __init__(self, staff_token_sha256: str, owners: OwnerLookup) -> None:
+    """`staff_token_sha256` and `head_end_token_sha256` (the meter head-end that posts
+    batches of readings) are both staff; an empty hash admits nobody."""
+
+    def __init__(self, staff_token_sha256: str, owners: OwnerLookup, head_end_token_sha256: str = "") -> None:
         self._staff_sha256 = staff_token_sha256
+        self._head_end_sha256 = head_end_token_sha256
         self.owners = owners
 
     def principal(self, authorization: str | None) -> Principal | None:
@@ -140,6 +147,8 @@ class Authenticator:
             raise Unauthorized("the Authorization header must be 'Bearer <token>'")
         if self._staff_sha256 and token_matches(token, self._staff_sha256):
             return Principal(Role.STAFF)
+        if self._head_end_sha256 and token_matches(token, self._head_end_sha256):
+            return Principal(Role.STAFF, HEAD_END)
         principal_id = principal_of(token)
         if principal_id and principal_id.startswith(HOUSE_PREFIX):
             expected = self.owners.house_token_sha256(principal_id)

@@ -179,7 +179,11 @@ def default_authenticator() -> Authenticator:
             return None
         return (item.get("tokenSha256"), item.get("houseId"))
 
-    return Authenticator(settings.staff_token_sha256, OwnerLookup(house_token, producer_credentials))
+    return Authenticator(
+        settings.staff_token_sha256,
+        OwnerLookup(house_token, producer_credentials),
+        head_end_token_sha256=settings.head_end_token_sha256,
+    )
 
 
 def bearer_scheme() -> dict[str, HTTPBearer]:

@@ -78,4 +78,3 @@ class Community(Strict):
 
 class Credentials(Strict):
     token: str = Field(description="bearer token; shown once, stored only as a hash")
-

@@ -34,6 +34,8 @@ class AuthSettings(EnvSettings):
     """What every API function needs to know who is calling."""
 
     staff_token_sha256: str = Field(alias="STAFF_TOKEN_SHA256")
+    # The meter head-end's token (the simulators post readings with it) is staff too.
+    head_end_token_sha256: str = Field("", alias="HEAD_END_TOKEN_SHA256")
     clients_table: str = Field(alias="CLIENTS_TABLE")
     producers_table: str = Field(alias="PRODUCERS_TABLE")
 

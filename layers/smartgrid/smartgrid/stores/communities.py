@@ -1,9 +1,11 @@
 """The communities store (owner: registry-manager).
 
 Items: `COMMUNITY#<id> / META` (anchor location, capacity, member count),
-`COMMUNITY#<id> / HOUSE#<id>` (a member) and `HOUSE#<id> / COMMUNITY` (a house's community,
-which makes assignment idempotent). A seat is taken in one transaction with the member
-count's capacity check, so two houses never take the last seat together.
+`COMMUNITY#<id> / HOUSE#<id>` (a member), `HOUSE#<id> / COMMUNITY` (a house's community,
+which makes assignment idempotent) and `DIRECTORY / COMMUNITIES` (every community's id, so
+that listing them is two reads, not a scan of every member). A seat is taken in one
+transaction with the member count's capacity check, so two houses never take the last seat
+together; a community is opened in one transaction with its entry in the directory.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from smartgrid import aws
 from smartgrid.models import Community, Location
 
 META = "META"
+DIRECTORY = {"pk": "DIRECTORY", "sk": "COMMUNITIES"}
 
 
 def _community_pk(community_id: str) -> str:
@@ -46,14 +49,18 @@ class CommunitiesRepository:
         return _community(item) if item else None
 
     def all(self) -> list[Community]:
-        items: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"FilterExpression": Attr("sk").eq(META)}
-        while True:
-            answer = self.table.scan(**params)
-            items.extend(answer.get("Items", []))
-            if "LastEvaluatedKey" not in answer:
-                return sorted((_community(i) for i in items), key=lambda c: c.communityId)
-            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        directory = self.table.get_item(Key=DIRECTORY, ConsistentRead=True).get("Item", {})
+        ids = sorted(directory.get("communities", set()))
+        found: list[Community] = []
+        resource = aws.dynamodb_resource()
+        for start in range(0, len(ids), 100):
+            keys = [{"pk": _community_pk(i), "sk": META} for i in ids[start : start + 100]]
+            request: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                answer = resource.batch_get_item(RequestItems=request)
+                found.extend(_community(i) for i in answer["Responses"].get(self.table_name, []))
+                request = answer.get("UnprocessedKeys") or {}
+        return sorted(found, key=lambda c: c.communityId)
 
     def members(self, community_id: str) -> list[str]:
         houses: list[str] = []
@@ -104,6 +111,14 @@ class CommunitiesRepository:
                     }
                 },
                 *self._membership(community.communityId, house_id),
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": {"pk": {"S": DIRECTORY["pk"]}, "sk": {"S": DIRECTORY["sk"]}},
+                        "UpdateExpression": "ADD communities :id",
+                        "ExpressionAttributeValues": {":id": {"SS": [community.communityId]}},
+                    }
+                },
             ]
         )
 

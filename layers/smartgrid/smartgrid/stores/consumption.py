@@ -1,7 +1,9 @@
 """The consumption stores, each owned by the function named on its class.
 
-All are slot tables (see `slots`): a reading sets its own slot, so a redelivered message
-changes nothing, and a day's total is the sum of its slots.
+A reading sets its own slot, so a redelivered message changes nothing. The detailed and
+global stores are slot tables (see `slots`); the daily store counts through the tally
+(see `tally` and `daily`), so a house's, a community's and the grid's day are exact sums
+read in one get.
 """
 
 from __future__ import annotations
@@ -10,25 +12,51 @@ from collections.abc import Iterable, Sequence
 
 from smartgrid.events import ClientConsumption, DetailedConsumptionReading
 from smartgrid.gridtime import day_of, parse_instant, slot_of
+from smartgrid.stores.daily import GRID, MWH, CommunityLookup, DayItems, community_owner, resolve_communities
 from smartgrid.stores.slots import SlotTable, SlotWrite
+from smartgrid.stores.tally import Contribution, Rollup, Tally
 
 
 class DailyConsumptionStore:
-    """daily-consumption-db: a house's consumption per day (item per house and day)."""
+    """daily-consumption-db: consumption per day (item per owner and day, `houseId`/`date`).
+
+    Owners: a house (its readings' slots and `mwh`), `community#<id>` and `grid` (`mwh`).
+    """
 
     def __init__(self, table_name: str) -> None:
         self.slots = SlotTable(table_name, "houseId", "date")
+        self.items = DayItems(table_name, "houseId")
 
-    def write(self, readings: Iterable[ClientConsumption]) -> int:
-        writes = []
-        for reading in readings:
+    def write(self, readings: Iterable[ClientConsumption], communities: CommunityLookup | None = None) -> int:
+        """Counts each reading once in its house's, its community's and the grid's day; a
+        reading without a community takes the house's from `communities` (else `unassigned`).
+        Returns how many readings were new."""
+        batch = list(readings)
+        community = resolve_communities(((r.houseId, r.communityId) for r in batch), communities)
+        contributions = []
+        for reading in batch:
             moment = parse_instant(reading.timestamp)
-            writes.append(SlotWrite((reading.houseId, day_of(moment)), slot_of(moment), reading.mwh))
-        return self.slots.write(writes)
+            day = day_of(moment)
+            house = self.items.key(reading.houseId, day)
+            rollups = (
+                Rollup(house, MWH),
+                Rollup(
+                    self.items.key(community_owner(community(reading.houseId, reading.communityId)), day), MWH
+                ),
+                Rollup(self.items.key(GRID, day), MWH),
+            )
+            contributions.append(Contribution(house, slot_of(moment), reading.mwh, rollups))
+        return len(Tally().apply(contributions))
 
     def days(self, house_id: str, dates: Sequence[str]) -> dict[str, int]:
-        found = self.slots.get_many((house_id, d) for d in dates)
-        return {d: sum(found.get((house_id, d), {}).values()) for d in dates}
+        """A house's total of each day (mWh)."""
+        return self.items.totals(house_id, dates)
+
+    def community_days(self, community_id: str, dates: Sequence[str]) -> dict[str, int]:
+        return self.items.totals(community_owner(community_id), dates)
+
+    def grid_days(self, dates: Sequence[str]) -> dict[str, int]:
+        return self.items.totals(GRID, dates)
 
     def slots_of_day(self, house_id: str, date: str) -> dict[str, int]:
         return self.slots.get((house_id, date))

@@ -1,0 +1,241 @@
+"""A simulated house: its objects, and the energy each uses (or makes) over an interval.
+
+Pure: no AWS, no clock. Energies are whole mWh, computed once per interval from the power at
+the interval's midpoint (a profile evaluated once an hour for a coarse reading), so what the
+house reports is exactly what the grid stores.
+
+Objects:
+- `base`: always-on load (fridge, standby); `appliance`: switched by the household;
+- `schedulable`: a flexible load (EV, washing machine) that needs `energyWh` by `deadline`.
+  Until a scheduler plans it, it consumes from when it is enabled until its energy is
+  delivered; enabling it again (after disabling it) starts a new cycle;
+- `producer`: makes energy (solar panels, a DIY reactor): `powerW` is its peak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from smartgrid.gridtime import iso
+from smartgrid.models import Location, Policy, Strict
+from smartgrid.readings import ObjectName
+from smartgrid.simulation.profiles import Profile, factor
+from smartgrid.simulation.timeline import Interval
+from smartgrid.units import mwh_to_wh, watts_over_minutes_mwh, wh_to_mwh
+
+DEFAULT_CHARGE_HOURS = 5  # the seed's default: a schedulable object charges 5 h
+MAX_OBJECTS = 100
+
+PowerW = Annotated[
+    float,
+    Field(ge=0, le=1_000_000, allow_inf_nan=False, description="rated power (W); a producer's peak"),
+]
+EnergyWh = Annotated[float, Field(gt=0, le=10_000_000, allow_inf_nan=False, description="watt-hours")]
+
+
+class ObjectKind(StrEnum):
+    BASE = "base"
+    APPLIANCE = "appliance"
+    SCHEDULABLE = "schedulable"
+    PRODUCER = "producer"
+
+
+class ObjectSpec(Strict):
+    """An object as staff describe it (`POST /sim/houses`, `POST …/objects`)."""
+
+    name: ObjectName
+    kind: ObjectKind
+    powerW: PowerW
+    enabled: bool = True
+    profile: Profile = Field(Profile.FLAT, description="how its power varies over the day")
+    energyWh: EnergyWh | None = Field(
+        None, description=f"schedulable only: energy per cycle (default {DEFAULT_CHARGE_HOURS} h at powerW)"
+    )
+    deadline: AwareDatetime | None = Field(None, description="schedulable only: done by then")
+
+    @model_validator(mode="after")
+    def _schedulable_only(self) -> Self:
+        if self.kind is not ObjectKind.SCHEDULABLE and (self.energyWh is not None or self.deadline):
+            raise ValueError("energyWh and deadline are for schedulable objects only")
+        return self
+
+
+class ObjectChange(Strict):
+    """`PATCH …/objects/{name}`: switch it, change its power (or a schedulable's cycle)."""
+
+    enabled: bool | None = None
+    powerW: PowerW | None = None
+    energyWh: EnergyWh | None = None
+    deadline: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if all(v is None for v in (self.enabled, self.powerW, self.energyWh, self.deadline)):
+            raise ValueError("give enabled, powerW, energyWh or deadline")
+        return self
+
+
+class SimObject(BaseModel):
+    """An object as the simulator keeps it."""
+
+    name: str
+    kind: ObjectKind
+    powerW: float
+    enabled: bool = True
+    profile: Profile = Profile.FLAT
+    energyWh: float | None = None
+    deadline: str | None = None
+    cycle: int = Field(0, description="schedulable: how many times it was (re)enabled")
+
+    @classmethod
+    def of(cls, spec: ObjectSpec) -> SimObject:
+        energy = spec.energyWh
+        if spec.kind is ObjectKind.SCHEDULABLE and energy is None:
+            energy = spec.powerW * DEFAULT_CHARGE_HOURS
+        return cls(
+            name=spec.name,
+            kind=spec.kind,
+            powerW=spec.powerW,
+            enabled=spec.enabled,
+            profile=spec.profile,
+            energyWh=energy,
+            deadline=iso(spec.deadline) if spec.deadline else None,
+        )
+
+    def changed(self, change: ObjectChange) -> SimObject:
+        update: dict[str, object] = {}
+        if change.powerW is not None:
+            update["powerW"] = change.powerW
+        if change.enabled is not None:
+            update["enabled"] = change.enabled
+            if change.enabled and not self.enabled and self.kind is ObjectKind.SCHEDULABLE:
+                update["cycle"] = self.cycle + 1  # plugged in again: a new cycle
+        if self.kind is not ObjectKind.SCHEDULABLE and (change.energyWh is not None or change.deadline):
+            raise ValueError("energyWh and deadline are for schedulable objects only")
+        if change.energyWh is not None:
+            update["energyWh"] = change.energyWh
+        if change.deadline is not None:
+            update["deadline"] = iso(change.deadline)
+        return self.model_copy(update=update)
+
+    @property
+    def target_mwh(self) -> int:
+        return wh_to_mwh(self.energyWh or 0)
+
+
+class SimHouse(BaseModel):
+    """A simulated house: the device's identity (its token too: it is the device) and objects."""
+
+    houseId: str
+    name: str
+    location: Location
+    acceptedPolicies: list[Policy] = Field(default_factory=list)
+    token: str
+    producerId: str | None = None
+    objects: list[SimObject] = Field(default_factory=list)
+    createdAt: str
+
+    def object(self, name: str) -> SimObject | None:
+        return next((o for o in self.objects if o.name == name), None)
+
+    @property
+    def has_producing_objects(self) -> bool:
+        return any(o.kind is ObjectKind.PRODUCER for o in self.objects)
+
+
+class Progress(BaseModel):
+    """A schedulable object's energy delivered in its current cycle."""
+
+    cycle: int
+    mwh: int
+
+
+class LastReadings(BaseModel):
+    timestamp: str
+    durationMinutes: int
+    objects: dict[str, float] = Field(description="Wh per consuming object")
+    productionWh: float | None = Field(None, description="the house's production, if it produces")
+
+
+class SimHouseState(BaseModel):
+    """What the reports move on: written by the report function only."""
+
+    reportedUntil: str = Field(description="the house has reported every tick before this instant")
+    delivered: dict[str, Progress] = Field(default_factory=dict)
+    lastReadings: LastReadings | None = None
+
+
+@dataclass(frozen=True)
+class HouseReading:
+    """One interval of a house: each consuming object's energy, and its production (mWh)."""
+
+    interval: Interval
+    objects: dict[str, int]
+    production_mwh: int
+
+    def last_readings(self, produces: bool) -> LastReadings:
+        return LastReadings(
+            timestamp=self.interval.timestamp,
+            durationMinutes=self.interval.minutes,
+            objects={name: mwh_to_wh(mwh) for name, mwh in self.objects.items()},
+            productionWh=mwh_to_wh(self.production_mwh) if produces else None,
+        )
+
+
+def power_w(obj: SimObject, moment: datetime, location: Location) -> float:
+    """The object's power at `moment` if it is on (its profile applied to its rated power)."""
+    return obj.powerW * factor(obj.profile, moment, location.lat, location.lon)
+
+
+def energy_mwh(obj: SimObject, interval: Interval, location: Location) -> int:
+    """The energy of the object over the interval, from its power at the interval's midpoint."""
+    return watts_over_minutes_mwh(power_w(obj, interval.midpoint, location), interval.minutes)
+
+
+def step(
+    house: SimHouse, delivered: dict[str, Progress], interval: Interval
+) -> tuple[HouseReading, dict[str, Progress]]:
+    """The house over one interval, and its schedulable objects' progress after it."""
+    objects: dict[str, int] = {}
+    production = 0
+    progress = dict(delivered)
+    for obj in house.objects:
+        if not obj.enabled:
+            continue
+        energy = energy_mwh(obj, interval, house.location)
+        if obj.kind is ObjectKind.PRODUCER:
+            production += energy
+        elif obj.kind is ObjectKind.SCHEDULABLE:
+            before = progress.get(obj.name)
+            done = before.mwh if before is not None and before.cycle == obj.cycle else 0
+            used = max(0, min(energy, obj.target_mwh - done))
+            progress[obj.name] = Progress(cycle=obj.cycle, mwh=done + used)
+            if used:
+                objects[obj.name] = used
+        else:
+            objects[obj.name] = energy
+    kept = {o.name for o in house.objects if o.kind is ObjectKind.SCHEDULABLE}
+    return HouseReading(interval, objects, production), {k: v for k, v in progress.items() if k in kept}
+
+
+def simulate(
+    house: SimHouse, delivered: dict[str, Progress], intervals: list[Interval]
+) -> tuple[list[HouseReading], dict[str, Progress]]:
+    readings: list[HouseReading] = []
+    for interval in intervals:
+        reading, delivered = step(house, delivered, interval)
+        readings.append(reading)
+    return readings, delivered
+
+
+def delivered_wh(obj: SimObject, state: SimHouseState | None) -> float | None:
+    """A schedulable object's energy delivered in its current cycle (Wh)."""
+    if obj.kind is not ObjectKind.SCHEDULABLE:
+        return None
+    progress = state.delivered.get(obj.name) if state else None
+    return mwh_to_wh(progress.mwh if progress is not None and progress.cycle == obj.cycle else 0)

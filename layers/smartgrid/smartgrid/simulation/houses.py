@@ -1,0 +1,257 @@
+"""The `house` service: the fleet of simulated houses, each a real client of the grid's API.
+
+A house is registered through the API (`POST /houses`, then `POST /houses/{id}/producer`
+with its own token when it produces) and kept in SimHousesTable with its token: the
+simulator is the house's smart box. On every move of the clock, each house reports its
+objects' consumption and its production through the head-end (`POST /readings` batches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, Field, model_validator
+
+from smartgrid.errors import Conflict, NotFound, Unprocessable
+from smartgrid.gridclient import GridClient
+from smartgrid.gridtime import iso
+from smartgrid.models import Location, Policy, Strict
+from smartgrid.simulation.fleet import Kind, Outbox, ReportSummary, call_api
+from smartgrid.simulation.house import (
+    MAX_OBJECTS,
+    HouseReading,
+    LastReadings,
+    ObjectChange,
+    ObjectKind,
+    ObjectSpec,
+    SimHouse,
+    SimHouseState,
+    SimObject,
+    delivered_wh,
+    simulate,
+)
+from smartgrid.simulation.profiles import Profile
+from smartgrid.simulation.timeline import ClockMove, report_intervals, span_to_report
+from smartgrid.stores.simulation import Entry, SimulatorTable
+from smartgrid.units import mwh_to_wh
+
+R = TypeVar("R")
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class HouseRequest(Strict):
+    """`POST /sim/houses`."""
+
+    name: Name
+    location: Location
+    acceptedPolicies: list[Policy] = Field(default_factory=list, max_length=3)
+    objects: list[ObjectSpec] = Field(default_factory=list, max_length=MAX_OBJECTS)
+    produces: bool | None = Field(
+        None, description="register the house as a local producer (default: if it has producing objects)"
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> HouseRequest:
+        names = [o.name for o in self.objects]
+        if len(set(names)) != len(names):
+            raise ValueError("object names must be unique in a house")
+        if self.produces is False and any(o.kind is ObjectKind.PRODUCER for o in self.objects):
+            raise ValueError("a house with producing objects produces")
+        return self
+
+
+class ObjectView(BaseModel):
+    name: str
+    kind: ObjectKind
+    powerW: float
+    enabled: bool
+    profile: Profile
+    energyWh: float | None = None
+    deadline: str | None = None
+    deliveredWh: float | None = Field(None, description="schedulable: energy delivered in this cycle")
+
+
+class SimHouseView(BaseModel):
+    houseId: str
+    name: str
+    location: Location
+    producerId: str | None
+    objects: list[ObjectView]
+    battery: None = Field(None, description="the house's battery (none yet)")
+    reportedUntil: str | None = Field(None, description="every tick before this instant is reported")
+    lastReadings: LastReadings | None = None
+
+
+def view(house: SimHouse, state: SimHouseState | None) -> SimHouseView:
+    return SimHouseView(
+        houseId=house.houseId,
+        name=house.name,
+        location=house.location,
+        producerId=house.producerId,
+        objects=[
+            ObjectView(
+                name=o.name,
+                kind=o.kind,
+                powerW=o.powerW,
+                enabled=o.enabled,
+                profile=o.profile,
+                energyWh=o.energyWh,
+                deadline=o.deadline,
+                deliveredWh=delivered_wh(o, state),
+            )
+            for o in house.objects
+        ],
+        reportedUntil=state.reportedUntil if state else None,
+        lastReadings=state.lastReadings if state else None,
+    )
+
+
+def consumption_body(house: SimHouse, reading: HouseReading) -> dict[str, Any]:
+    return {
+        "houseId": house.houseId,
+        "timestamp": reading.interval.timestamp,
+        "durationMinutes": reading.interval.minutes,
+        "objects": {name: mwh_to_wh(mwh) for name, mwh in reading.objects.items()},
+    }
+
+
+def production_body(producer_id: str, reading: HouseReading) -> dict[str, Any]:
+    return {
+        "producerId": producer_id,
+        "timestamp": reading.interval.timestamp,
+        "durationMinutes": reading.interval.minutes,
+        "wh": mwh_to_wh(reading.production_mwh),
+    }
+
+
+HouseTable = SimulatorTable[SimHouse, SimHouseState]
+
+
+def house_table(table_name: str) -> HouseTable:
+    return SimulatorTable(table_name, "houseId", SimHouse, SimHouseState, "house")
+
+
+class HouseFleet:
+    def __init__(self, table: HouseTable, client: Callable[[], GridClient]) -> None:
+        self.table = table
+        self._client = client
+
+    def _api(self, call: Callable[[GridClient], R]) -> R:
+        return call_api(self._client, call)
+
+    # Staff set houses up ----------------------------------------------------------------
+    def create(self, request: HouseRequest) -> SimHouseView:
+        produces = request.produces
+        if produces is None:
+            produces = any(o.kind is ObjectKind.PRODUCER for o in request.objects)
+        registered = self._api(
+            lambda api: api.register_house(
+                request.name, request.location.model_dump(), [p.value for p in request.acceptedPolicies]
+            )
+        )
+        producer_id = (
+            self._api(lambda api: api.house_becomes_producer(registered.id, registered.token))
+            if produces
+            else None
+        )
+        now = self._api(lambda api: api.clock())
+        house = SimHouse(
+            houseId=registered.id,
+            name=request.name,
+            location=request.location,
+            acceptedPolicies=request.acceptedPolicies,
+            token=registered.token,
+            producerId=producer_id,
+            objects=[SimObject.of(o) for o in request.objects],
+            createdAt=iso(datetime.now(UTC)),
+        )
+        state = SimHouseState(reportedUntil=now)  # it reports from the grid's current tick on
+        self.table.create(house.houseId, house, state)
+        return view(house, state)
+
+    def view(self, house_id: str) -> SimHouseView:
+        entry = self.table.require(house_id)
+        return view(entry.spec, entry.state)
+
+    def add_object(self, house_id: str, spec: ObjectSpec) -> SimHouseView:
+        entry = self.table.require(house_id)
+        house = entry.spec
+        if house.object(spec.name) is not None:
+            raise Conflict(f"the house has an object {spec.name} already", field="name")
+        if len(house.objects) >= MAX_OBJECTS:
+            raise Unprocessable(f"a house has at most {MAX_OBJECTS} objects", field="name")
+        producer_id = house.producerId
+        if spec.kind is ObjectKind.PRODUCER and producer_id is None:
+            # Albert installs panels: the house becomes a local producer, with its own token.
+            producer_id = self._api(lambda api: api.house_becomes_producer(house.houseId, house.token))
+        changed = house.model_copy(
+            update={"objects": [*house.objects, SimObject.of(spec)], "producerId": producer_id}
+        )
+        return self._save(entry, changed)
+
+    def change_object(self, house_id: str, name: str, change: ObjectChange) -> SimHouseView:
+        entry = self.table.require(house_id)
+        current = _require_object(entry.spec, name)
+        try:
+            updated = current.changed(change)
+        except ValueError as error:
+            raise Unprocessable(str(error), field="body") from error
+        objects = [updated if o.name == name else o for o in entry.spec.objects]
+        return self._save(entry, entry.spec.model_copy(update={"objects": objects}))
+
+    def remove_object(self, house_id: str, name: str) -> SimHouseView:
+        entry = self.table.require(house_id)
+        _require_object(entry.spec, name)
+        objects = [o for o in entry.spec.objects if o.name != name]
+        return self._save(entry, entry.spec.model_copy(update={"objects": objects}))
+
+    def _save(self, entry: Entry[SimHouse, SimHouseState], house: SimHouse) -> SimHouseView:
+        self.table.put_spec(house.houseId, house, entry.version)
+        return view(house, entry.state)
+
+    # Each move of the clock -------------------------------------------------------------
+    def report(self, move: ClockMove) -> ReportSummary:
+        """Every house reports what is left of the move for it (see `timeline`)."""
+        summary = ReportSummary()
+        outbox: Outbox[SimHouseState] = Outbox(self._client, self.table.save_states)
+        consumption_mwh = production_mwh = 0
+        for entry in self.table.all():
+            state = entry.state or SimHouseState(reportedUntil=move.previous)
+            span = span_to_report(move, state.reportedUntil)
+            if span is None:
+                continue
+            intervals = report_intervals(span[0], span[1], move.tickMinutes)
+            readings, delivered = simulate(entry.spec, state.delivered, intervals)
+            producer_id = entry.spec.producerId
+            bodies: list[tuple[Kind, Mapping[str, Any]]] = []
+            for reading in readings:
+                if reading.objects:
+                    bodies.append(("consumption", consumption_body(entry.spec, reading)))
+                    consumption_mwh += sum(reading.objects.values())
+                if producer_id:
+                    bodies.append(("production", production_body(producer_id, reading)))
+                    production_mwh += reading.production_mwh
+            last = readings[-1].last_readings(producer_id is not None) if readings else state.lastReadings
+            following = SimHouseState(reportedUntil=move.now, delivered=delivered, lastReadings=last)
+            outbox.add(entry.id, bodies, following)
+            summary.sources += 1
+            summary.readings += len(bodies)
+        outcome = outbox.close()
+        summary.consumptionWh = mwh_to_wh(consumption_mwh)
+        summary.productionWh = mwh_to_wh(production_mwh)
+        summary.accepted, summary.duplicates, summary.refused = (
+            outcome.accepted,
+            outcome.duplicates,
+            outcome.refused,
+        )
+        summary.refusals = outcome.reasons
+        return summary
+
+
+def _require_object(house: SimHouse, name: str) -> SimObject:
+    found = house.object(name)
+    if found is None:
+        raise NotFound(f"the house has no object {name}", field="name")
+    return found

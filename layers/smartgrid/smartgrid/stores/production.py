@@ -1,0 +1,119 @@
+"""The production stores, each owned by the function named on its class.
+
+House producers (a house's solar panels) and utility producers are kept apart in both: the
+global store files each tick under its kind, and the daily store rolls each kind up into a
+grid day of its own (`grid#house`, `grid#utility`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+from smartgrid import aws
+from smartgrid.events import ProductionReading
+from smartgrid.gridtime import day_of, parse_instant, slot_of
+from smartgrid.stores.daily import GRID, MWH, CommunityLookup, DayItems, community_owner, resolve_communities
+from smartgrid.stores.slots import SLOT_PREFIX, SlotTable, SlotWrite
+from smartgrid.stores.tally import Contribution, Rollup, Tally
+
+Kind = Literal["house", "utility"]
+KINDS: tuple[Kind, ...] = ("house", "utility")
+
+
+def grid_owner(kind: str) -> str:
+    return f"{GRID}#{kind}"
+
+
+class GlobalProductionStore:
+    """global-production-database: every producer's production per tick, as received.
+
+    Item per day (`date`) and kind and tick (`slot` = `<kind>#HH:MM`), a slot per producer:
+    the same reading delivered twice sets the same value again.
+    """
+
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+        self.slots = SlotTable(table_name, "date", "slot")
+
+    def write(self, readings: Iterable[ProductionReading]) -> int:
+        writes = []
+        for reading in readings:
+            moment = parse_instant(reading.timestamp)
+            key = (day_of(moment), f"{reading.kind}#{slot_of(moment)}")
+            writes.append(SlotWrite(key, reading.producerId, reading.mwh))
+        return self.slots.write(writes)
+
+    def ticks(self, date: str, kind: Kind) -> dict[str, dict[str, int]]:
+        """Tick (HH:MM) → producer id → mWh, for one day and one kind of producer."""
+        prefix = f"{kind}#"
+        return {slot[len(prefix) :]: found for slot, found in self.slots.query(date, prefix).items()}
+
+    def producer(self, date: str, kind: Kind, producer_id: str) -> dict[str, int]:
+        """Tick (HH:MM) → mWh of one producer for one day (only its own attribute is read back)."""
+        dynamodb = aws.client("dynamodb")
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#date = :date AND begins_with(#slot, :kind)",
+            "ProjectionExpression": "#slot, #producer",
+            "ExpressionAttributeNames": {
+                "#date": "date",
+                "#slot": "slot",
+                "#producer": SLOT_PREFIX + producer_id,
+            },
+            "ExpressionAttributeValues": {":date": {"S": date}, ":kind": {"S": f"{kind}#"}},
+        }
+        found: dict[str, int] = {}
+        while True:
+            answer = dynamodb.query(**params)
+            for item in answer.get("Items", []):
+                value = item.get(SLOT_PREFIX + producer_id)
+                if value is not None:
+                    found[item["slot"]["S"].partition("#")[2]] = int(value["N"])
+            if "LastEvaluatedKey" not in answer:
+                return dict(sorted(found.items()))
+            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+class DailyProductionStore:
+    """daily-production-db: production per day (item per owner and day, `producerId`/`date`).
+
+    Owners: a producer (its readings' slots and `mwh`), `grid#house` and `grid#utility`,
+    and `community#<id>` for the production of a community's houses (`mwh`).
+    """
+
+    def __init__(self, table_name: str) -> None:
+        self.items = DayItems(table_name, "producerId")
+
+    def write(self, readings: Iterable[ProductionReading], communities: CommunityLookup | None = None) -> int:
+        """Counts each reading once in its producer's day, its kind's grid day and, for a
+        house producer, its community's day (looked up in `communities` when the reading
+        carries none; else `unassigned`). Returns how many readings were new."""
+        batch = list(readings)
+        community = resolve_communities(
+            ((r.houseId, r.communityId) for r in batch if r.kind == "house"), communities
+        )
+        contributions = []
+        for reading in batch:
+            moment = parse_instant(reading.timestamp)
+            day = day_of(moment)
+            producer = self.items.key(reading.producerId, day)
+            rollups = [Rollup(producer, MWH), Rollup(self.items.key(grid_owner(reading.kind), day), MWH)]
+            if reading.kind == "house":
+                owner = community_owner(community(reading.houseId, reading.communityId))
+                rollups.append(Rollup(self.items.key(owner, day), MWH))
+            contributions.append(Contribution(producer, slot_of(moment), reading.mwh, tuple(rollups)))
+        return len(Tally().apply(contributions))
+
+    def days(self, producer_id: str, dates: Sequence[str]) -> dict[str, int]:
+        """A producer's total of each day (mWh)."""
+        return self.items.totals(producer_id, dates)
+
+    def grid_days(self, dates: Sequence[str]) -> dict[str, dict[Kind, int]]:
+        """Each day's production of house producers and of utility producers (mWh)."""
+        found = self.items.totals_of([grid_owner(k) for k in KINDS], dates)
+        return {d: {k: found[(grid_owner(k), d)] for k in KINDS} for d in dates}
+
+    def community_days(self, community_id: str, dates: Sequence[str]) -> dict[str, int]:
+        """The production of a community's houses, each day (mWh)."""
+        return self.items.totals(community_owner(community_id), dates)
