@@ -128,3 +128,17 @@ def test_a_crash_after_some_transactions_loses_and_doubles_nothing(
     Tally().apply(batch)
     # Then the total is exact
     assert totals(GRID) == [1200]
+
+
+def test_an_item_of_many_slots_is_written_whole(dynamodb: Any) -> None:
+    # Given a tick's item with a slot for each of 250 houses (more than one update can carry)
+    from smartgrid.stores.slots import SlotTable, SlotWrite
+
+    table = SlotTable(TABLE, "pk", "sk")
+    writes = [SlotWrite(("2026-03-01", "10:00"), f"h-{n:03d}", n) for n in range(250)]
+    # When written, with another item in the same call, and written again
+    table.write([*writes, SlotWrite(("2026-03-01", "10:01"), "h-000", 7)])
+    table.write(writes)
+    # Then every slot is there once, with its value
+    assert table.get(("2026-03-01", "10:00")) == {f"h-{n:03d}": n for n in range(250)}
+    assert table.get(("2026-03-01", "10:01")) == {"h-000": 7}

@@ -71,8 +71,18 @@ class SlotTable:
                         }
                     }
                 )
-        for start in range(0, len(actions), TRANSACTION_ITEMS):
-            self._transact(actions[start : start + TRANSACTION_ITEMS])
+        # A transaction may touch an item once: an item's second part goes in the next one.
+        batch: list[dict[str, Any]] = []
+        touched: set[str] = set()
+        for action in actions:
+            item = repr(action["Update"]["Key"])
+            if batch and (item in touched or len(batch) == TRANSACTION_ITEMS):
+                self._transact(batch)
+                batch, touched = [], set()
+            batch.append(action)
+            touched.add(item)
+        if batch:
+            self._transact(batch)
         return len(actions)
 
     def _transact(self, actions: list[dict[str, Any]]) -> None:
