@@ -23,6 +23,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from localcloud.gateway import MAX_PAYLOAD_BYTES, Gateway, HttpResponse
 from localcloud.host import GRID_LOCK
+from localcloud.inprocess import watts
+from localcloud.tap import TopicTap
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -162,6 +164,19 @@ class _ApiHandler(BaseHTTPRequestHandler):
         pass  # the per-tick status line says what happened; one line per request drowns it
 
 
+def describe_peaks(peaks: list[dict[str, Any]]) -> str:
+    """The peaks of a status line: each community once, at its highest, over its threshold."""
+    highest: dict[str, dict[str, Any]] = {}
+    for peak in peaks:
+        community = str(peak["communityId"])
+        if community not in highest or peak["valueW"] > highest[community]["valueW"]:
+            highest[community] = peak
+    shown = ", ".join(
+        f"{c} {watts(p['valueW'])} > {watts(p['thresholdW'])}" for c, p in sorted(highest.items())
+    )
+    return f"peaks: {shown}"
+
+
 class GridServer:
     """The grid served on sockets: `start()` provisions and serves, `stop()` ends it all.
 
@@ -194,6 +209,7 @@ class GridServer:
         self._seen_invocations = 0
         self._seen_errors = 0
         self._dead_letters: dict[str, int] = {}
+        self._taps: dict[str, TopicTap] = {}
 
     # Life cycle ---------------------------------------------------------------------------
     def start(self) -> GridServer:
@@ -210,6 +226,7 @@ class GridServer:
             self._close_sockets()
             raise
         self._moto_app = locked(DomainDispatcherApplication(create_backend_app))
+        self._taps = {topic: TopicTap(self.cloud, topic) for topic in ("ConsumptionPeakTopic", "AlertTopic")}
         self._seen_invocations, self._seen_errors = self._totals()
         for name, target in (
             ("api", self._api.serve_forever),
@@ -325,7 +342,11 @@ class GridServer:
         if not (quiet_when_idle and not records and not new_invocations):
             clock = f"grid time {now}" if now else "grid clock paused"
             line = f"{clock} | records {records} | invocations {new_invocations} | errors {new_errors}"
-            self.say(f"{line} | {posted.describe()}" if posted else line)
+            line = f"{line} | {posted.describe()}" if posted else line
+            peaks = self._taps["ConsumptionPeakTopic"].events() if self._taps else []
+            self.say(f"{line} | {describe_peaks(peaks)}" if peaks else line)
+        for alert in self._taps["AlertTopic"].events() if self._taps else []:
+            self.say(f"alert: {alert.get('message', alert)}")
         dead = {queue: depth for queue, depth in self.cloud.dead_letters().items() if depth}
         if dead != self._dead_letters:
             if dead:

@@ -23,9 +23,10 @@ def sample_event(function_dir: str, case: str) -> dict[str, Any]:
     return json.loads((EVENTS / function_dir / f"{case}.json").read_text())  # type: ignore[no-any-return]
 
 
-def start_cloud() -> LocalCloud:
+def start_cloud(**parameters: str) -> LocalCloud:
+    """A grid at the tests' clock start; `parameters`: other template parameters."""
     return LocalCloud(
-        staff_token=STAFF_TOKEN, parameters={"ClockStart": CLOCK_START, "LogLevel": "WARNING"}
+        staff_token=STAFF_TOKEN, parameters={"ClockStart": CLOCK_START, "LogLevel": "WARNING", **parameters}
     ).start()
 
 

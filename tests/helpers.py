@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from localcloud import LocalCloud
+from tests.conftest import STAFF_TOKEN
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,10 @@ def register_producer(cloud: LocalCloud, name: str = "Nikola", limit_w: float = 
     answer = cloud.request("POST", "/producers", json_body={"name": name, "productionLimitW": limit_w})
     assert answer.status == 201, answer.body
     return Registered(answer.json()["producerId"], answer.json()["token"])
+
+
+def staff(cloud: LocalCloud, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+    """A staff call through the gateway that must answer `status`; its JSON."""
+    answer = cloud.request(method, path, token=STAFF_TOKEN, json_body=body)
+    assert answer.status == status, answer.body
+    return answer.json()

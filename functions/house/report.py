@@ -14,14 +14,16 @@ from pydantic import Field
 from smartgrid.gridclient import ApiClientSettings, GridClient
 from smartgrid.observability import observability
 from smartgrid.settings import GridSettings
-from smartgrid.simulation.houses import HouseFleet, house_table
+from smartgrid.simulation.houses import HouseFleet, house_table, plan_lookup
 from smartgrid.simulation.timeline import ClockMove
+from smartgrid.stores.schedules import SchedulesStore
 
 obs = observability()
 
 
 class Settings(ApiClientSettings, GridSettings):
     sim_houses_table: str = Field(alias="SIM_HOUSES_TABLE")
+    schedules_table: str = Field(alias="SCHEDULES_TABLE")
 
 
 @obs.logger.inject_lambda_context
@@ -31,7 +33,11 @@ class Settings(ApiClientSettings, GridSettings):
 def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     settings = Settings.from_env()
     move = ClockMove.model_validate(event.detail)
-    fleet = HouseFleet(house_table(settings.sim_houses_table), lambda: GridClient.from_settings(settings))
+    fleet = HouseFleet(
+        house_table(settings.sim_houses_table),
+        lambda: GridClient.from_settings(settings),
+        plan_lookup(SchedulesStore(settings.schedules_table)),
+    )
     summary = fleet.report(move)
     if summary.refused:
         obs.logger.warning("readings refused", extra={"refused": summary.refused, "why": summary.refusals})

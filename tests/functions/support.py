@@ -7,13 +7,13 @@ import copy
 import itertools
 import json
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from localcloud import LocalCloud
 from localcloud.gateway import Gateway
+from localcloud.tap import TopicTap
 from smartgrid.ids import HOUSE_PREFIX, new_id
 from tests.conftest import sample_event
 from tests.helpers import Registered, register_house
@@ -141,51 +141,5 @@ def unknown_house_id() -> str:
 
 
 # The bus ---------------------------------------------------------------------------------
-class TopicProbe:
+class TopicProbe(TopicTap):
     """An SQS queue subscribed (raw delivery) to a topic: what was published on it."""
-
-    def __init__(self, cloud: LocalCloud, topic_logical_id: str) -> None:
-        self.cloud = cloud
-        self.topic_arn = cloud.provisioned.topics[topic_logical_id]
-        with cloud.locked():
-            self.queue_url = cloud.clients.sqs.create_queue(QueueName=f"probe-{uuid.uuid4().hex}")["QueueUrl"]
-            arn = cloud.clients.sqs.get_queue_attributes(
-                QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
-            )["Attributes"]["QueueArn"]
-            self.subscription = cloud.clients.sns.subscribe(
-                TopicArn=self.topic_arn,
-                Protocol="sqs",
-                Endpoint=arn,
-                Attributes={"RawMessageDelivery": "true"},
-                ReturnSubscriptionArn=True,
-            )["SubscriptionArn"]
-
-    def messages(self) -> list[dict[str, Any]]:
-        """The messages published since the last call (bodies parsed), with their attributes."""
-        found: list[dict[str, Any]] = []
-        with self.cloud.locked():
-            while True:
-                answer = self.cloud.clients.sqs.receive_message(
-                    QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
-                )
-                batch = answer.get("Messages", [])
-                if not batch:
-                    return found
-                for message in batch:
-                    body = json.loads(message["Body"])
-                    body["_attributes"] = {
-                        k: v.get("StringValue") for k, v in message.get("MessageAttributes", {}).items()
-                    }
-                    found.append(body)
-                    self.cloud.clients.sqs.delete_message(
-                        QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                    )
-
-    def events(self) -> list[dict[str, Any]]:
-        """Every event of the messages published since the last call, in order."""
-        return [event for message in self.messages() for event in message["events"]]
-
-    def close(self) -> None:
-        with self.cloud.locked():
-            self.cloud.clients.sns.unsubscribe(SubscriptionArn=self.subscription)
-            self.cloud.clients.sqs.delete_queue(QueueUrl=self.queue_url)

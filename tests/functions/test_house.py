@@ -215,10 +215,23 @@ def test_a_refused_change_changes_nothing(cloud: LocalCloud, case: str, body: An
     assert call(cloud, FUNCTION, api_event(DIR, "get_house", path=path)).json() == house
 
 
-def test_a_schedulable_object_starts_a_new_cycle_when_plugged_in_again(cloud: LocalCloud) -> None:
-    # Given the sample house, whose car charged for a tick
+def test_a_schedulable_object_draws_its_plan_and_starts_a_new_cycle_when_plugged_in_again(
+    cloud: LocalCloud,
+) -> None:
+    # Given the sample house: its box asks a plan for the car at the first report, then follows it
     house = create(cloud)
-    cloud.invoke(REPORT, move(house["reportedUntil"], 1))
+    settle_workflows(cloud)
+    first = move(house["reportedUntil"], 1)
+    cloud.invoke(REPORT, first)
+    schedule = f"/houses/{house['houseId']}/objects/car/schedule"
+    plan = grid(cloud, schedule)
+    assert (plan["energyWh"], plan["maxPowerW"], plan["deadline"]) == (
+        10000.0,
+        2000.0,
+        "2026-03-03T07:00:00Z",
+    )
+    assert plan["slots"][0]["start"] == first["detail"]["now"]
+    cloud.invoke(REPORT, move(first["detail"]["now"], 1))
     path = {"houseId": house["houseId"], "name": "car"}
     charged = call(cloud, FUNCTION, api_event(DIR, "get_house", path={"houseId": house["houseId"]}))
     assert charged.json()["objects"][-1]["deliveredWh"] == 33.333
@@ -227,6 +240,21 @@ def test_a_schedulable_object_starts_a_new_cycle_when_plugged_in_again(cloud: Lo
     again = call(cloud, FUNCTION, api_event(DIR, "patch_object", path=path, body={"enabled": True}))
     # Then its cycle starts over
     assert again.json()["objects"][-1]["deliveredWh"] == 0.0
+
+
+def test_an_unplugged_schedulable_object_has_its_plan_cancelled(cloud: LocalCloud) -> None:
+    house = create(cloud)
+    settle_workflows(cloud)
+    first = move(house["reportedUntil"], 1)
+    cloud.invoke(REPORT, first)
+    schedule = f"/houses/{house['houseId']}/objects/car/schedule"
+    assert cloud.request("GET", schedule, token=STAFF_TOKEN).status == 200
+    # When the car is unplugged and the house reports
+    path = {"houseId": house["houseId"], "name": "car"}
+    call(cloud, FUNCTION, api_event(DIR, "patch_object", path=path, body={"enabled": False}))
+    cloud.invoke(REPORT, move(first["detail"]["now"], 1))
+    # Then the scheduler no longer plans it
+    assert cloud.request("GET", schedule, token=STAFF_TOKEN).status == 404
 
 
 # Reports ---------------------------------------------------------------------------------------

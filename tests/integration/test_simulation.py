@@ -17,11 +17,14 @@ import pytest
 from localcloud import LocalCloud
 from localcloud.demo import DemoFleet
 from smartgrid.gridclient import GridClient, api_url
+from smartgrid.gridtime import parse_instant
 from smartgrid.models import Location
-from smartgrid.simulation.house import ObjectSpec, SimHouse, SimObject, simulate
+from smartgrid.schedules import PlanSlot
+from smartgrid.simulation.house import ObjectSchedule, ObjectSpec, SimHouse, SimObject, simulate
 from smartgrid.simulation.timeline import Interval, report_intervals
 from smartgrid.units import mwh_to_wh, watts_over_minutes_mwh
-from tests.conftest import STAFF_TOKEN, item_count, start_cloud
+from tests.conftest import item_count, start_cloud
+from tests.helpers import staff
 
 START = datetime(2026, 3, 1, tzinfo=UTC)  # the clock's start in these tests (tests.conftest)
 DAY = "2026-03-01"
@@ -32,12 +35,6 @@ def grid() -> Iterator[LocalCloud]:
     cloud = start_cloud()
     yield cloud
     cloud.stop()
-
-
-def staff(cloud: LocalCloud, method: str, path: str, body: Any = None, status: int = 200) -> Any:
-    answer = cloud.request(method, path, token=STAFF_TOKEN, json_body=body)
-    assert answer.status == status, answer.body
-    return answer.json()
 
 
 def fleet_house(n: int) -> dict[str, Any]:
@@ -53,7 +50,21 @@ def fleet_house(n: int) -> dict[str, Any]:
     return {"name": f"house {n}", "location": {"lat": 45.76 + 0.01 * n, "lon": 4.84}, "objects": objects}
 
 
-def expected_day_mwh(body: dict[str, Any], intervals: list[Interval]) -> tuple[int, int]:
+def schedules_of(cloud: LocalCloud, house_id: str, body: dict[str, Any]) -> dict[str, ObjectSchedule]:
+    """The plans of the house's schedulable objects: a plan keeps what ran (a shedding moves
+    only what is still to come), so the final plan is what the object drew."""
+    found: dict[str, ObjectSchedule] = {}
+    for obj in body["objects"]:
+        if obj["kind"] == "schedulable":
+            plan = staff(cloud, "GET", f"/houses/{house_id}/objects/{obj['name']}/schedule")
+            slots = tuple(PlanSlot.model_validate(s).slot() for s in plan["slots"])
+            found[obj["name"]] = ObjectSchedule(slots, parse_instant(plan["finishesAt"]))
+    return found
+
+
+def expected_day_mwh(
+    body: dict[str, Any], intervals: list[Interval], schedules: dict[str, ObjectSchedule] | None = None
+) -> tuple[int, int]:
     """What the simulation says the house consumed and produced over the intervals."""
     house = SimHouse(
         houseId="h-x",
@@ -63,7 +74,7 @@ def expected_day_mwh(body: dict[str, Any], intervals: list[Interval]) -> tuple[i
         objects=[SimObject.of(ObjectSpec.model_validate(o)) for o in body["objects"]],
         createdAt="x",
     )
-    readings, _ = simulate(house, {}, intervals)
+    readings, _ = simulate(house, {}, intervals, schedules)
     return sum(sum(r.objects.values()) for r in readings), sum(r.production_mwh for r in readings)
 
 
@@ -74,12 +85,14 @@ class TestAFleetOverTicks:
         houses = [staff(grid, "POST", "/sim/houses", body, 201) for body in bodies]
         producer = staff(grid, "POST", "/sim/producers", {"name": "Nikola", "productionW": 2000}, 201)
         grid.drain()
-        # When the schedule ticks 20 times (the car of 500 Wh at 7,400 W is done in 5 ticks)
+        # When the schedule ticks 20 times (the car of 500 Wh at 7,400 W asks a plan at the first
+        # report, then draws from the next tick and is done in 5 ticks)
         grid.tick(20)
         # Then every house's stored day, and each object, is what the simulation computed
         intervals = [Interval(START + timedelta(minutes=m), 1) for m in range(20)]
         for body, house in zip(bodies, houses, strict=True):
-            consumed, produced = expected_day_mwh(body, intervals)
+            schedules = schedules_of(grid, house["houseId"], body)
+            consumed, produced = expected_day_mwh(body, intervals, schedules)
             day = staff(grid, "GET", f"/houses/{house['houseId']}/consumption?date={DAY}")
             assert day["wh"] == mwh_to_wh(consumed), body["name"]
             if house["producerId"]:

@@ -12,17 +12,22 @@ from pydantic import ValidationError
 
 from smartgrid.gridclient import BatchOutcome
 from smartgrid.models import Location
+from smartgrid.planning import Window, place
 from smartgrid.simulation.fleet import Outbox
 from smartgrid.simulation.house import (
     ObjectChange,
     ObjectKind,
+    ObjectSchedule,
     ObjectSpec,
+    PlanMark,
     Progress,
     SimHouse,
     SimHouseState,
     SimObject,
     delivered_wh,
     energy_mwh,
+    needs_plan,
+    plan_request,
     simulate,
     step,
 )
@@ -112,8 +117,9 @@ def test_nothing_to_report_for_an_empty_move() -> None:
 
 def test_span_starts_where_the_source_stopped_and_skips_what_it_reported() -> None:
     move = ClockMove(previous="2026-03-01T10:00:00Z", now="2026-03-01T10:05:00Z", ticks=5, tickMinutes=1)
-    assert span_to_report(move, "2026-03-01T09:00:00Z") == (
-        at("2026-03-01T10:00:00"),
+    # A source whose report of an earlier move failed catches up from where it stopped
+    assert span_to_report(move, "2026-03-01T09:58:00Z") == (
+        at("2026-03-01T09:58:00"),
         at("2026-03-01T10:05:00"),
     )
     assert span_to_report(move, "2026-03-01T10:02:00Z") == (
@@ -176,28 +182,87 @@ def test_each_consuming_object_reports_its_energy_and_producers_sum_up() -> None
     assert reading.production_mwh == 25_000 + 10_000
 
 
-def test_a_schedulable_object_consumes_until_its_energy_is_delivered() -> None:
-    # Given a car that needs 100 Wh at 2,000 W (33.333 Wh a tick)
+def planned(obj: SimObject, start: str, *blocked: tuple[str, str]) -> ObjectSchedule:
+    """The plan the scheduler makes: full power from `start`, around `blocked` windows."""
+    slots = place(obj.target_mwh, obj.powerW, at(start), [Window(at(a), at(b)) for a, b in blocked])
+    return ObjectSchedule(tuple(slots), slots[-1].end)
+
+
+def test_a_schedulable_object_draws_its_plan_until_its_energy_is_delivered() -> None:
+    # Given a car that needs 100 Wh at 2,000 W (33.333 Wh a tick), planned from 22:00
     home = house({"name": "car", "kind": "schedulable", "powerW": 2000, "energyWh": 100})
+    plan = {"car": planned(home.objects[0], "2026-03-01T22:00:00")}
     # When five ticks pass
-    readings, progress = simulate(home, {}, ticks("2026-03-01T22:00:00", 5))
-    # Then it draws three full ticks, the rest in the fourth, then nothing
-    assert [r.objects.get("car", 0) for r in readings] == [33_333, 33_333, 33_333, 1, 0]
-    assert sum(r.objects.get("car", 0) for r in readings) == 100_000
+    readings, progress = simulate(home, {}, ticks("2026-03-01T22:00:00", 5), plan)
+    # Then it draws three ticks, the third taking what is left (never a rounding remainder), then nothing
+    assert [r.objects.get("car", 0) for r in readings] == [33_333, 33_333, 33_334, 0, 0]
     assert progress == {"car": Progress(cycle=0, mwh=100_000)}
+
+
+def test_a_schedulable_object_without_a_plan_waits() -> None:
+    home = house({"name": "car", "kind": "schedulable", "powerW": 2000, "energyWh": 100})
+    readings, progress = simulate(home, {}, ticks("2026-03-01T22:00:00", 3))
+    assert [r.objects for r in readings] == [{}, {}, {}]
+    assert progress == {"car": Progress(cycle=0, mwh=0)}
+
+
+def test_a_shed_object_stops_in_the_window_and_resumes_after_it() -> None:
+    # Given a car of 6,000 W needing 300 Wh (3 ticks), its community shed from 22:01 to 22:03
+    home = house({"name": "car", "kind": "schedulable", "powerW": 6000, "energyWh": 300})
+    plan = {
+        "car": planned(home.objects[0], "2026-03-01T22:00:00", ("2026-03-01T22:01:00", "2026-03-01T22:03:00"))
+    }
+    # When six ticks pass
+    readings, _ = simulate(home, {}, ticks("2026-03-01T22:00:00", 6), plan)
+    # Then it draws before the window and after it, never in it
+    assert [r.objects.get("car", 0) for r in readings] == [100_000, 0, 0, 100_000, 100_000, 0]
+
+
+def test_a_plan_in_an_hourly_interval_is_its_energy_there() -> None:
+    home = house({"name": "car", "kind": "schedulable", "powerW": 2000, "energyWh": 3000})
+    plan = {"car": planned(home.objects[0], "2026-03-01T22:30:00")}
+    hours = report_intervals(at("2026-03-01T22:00:00"), at("2026-03-02T03:00:00"), 1)
+    readings, _ = simulate(home, {}, hours, plan)
+    assert [r.objects.get("car", 0) for r in readings] == [1_000_000, 2_000_000, 0, 0, 0]
 
 
 def test_a_disabled_schedulable_object_keeps_its_progress_and_a_new_cycle_starts_over() -> None:
     home = house({"name": "car", "kind": "schedulable", "powerW": 6000, "energyWh": 200})
-    _, progress = simulate(home, {}, ticks("2026-03-01T22:00:00", 1))
+    _, progress = simulate(
+        home, {}, ticks("2026-03-01T22:00:00", 1), {"car": planned(home.objects[0], "2026-03-01T22:00:00")}
+    )
     assert progress["car"].mwh == 100_000
-    # When it is disabled, then enabled again: a new cycle (plugged in again)
+    # When it is disabled, then enabled again: a new cycle (plugged in again), with a new plan
     car = home.objects[0].changed(ObjectChange(enabled=False)).changed(ObjectChange(enabled=True))
     assert car.cycle == 1
+    assert needs_plan(car, progress) and PlanMark.of(car) != PlanMark.of(home.objects[0])
     replugged = home.model_copy(update={"objects": [car]})
-    readings, progress = simulate(replugged, progress, ticks("2026-03-01T22:01:00", 3))
+    plan = {"car": planned(car, "2026-03-01T22:01:00")}
+    readings, progress = simulate(replugged, progress, ticks("2026-03-01T22:01:00", 3), plan)
     assert [r.objects.get("car", 0) for r in readings] == [100_000, 100_000, 0]
     assert delivered_wh(car, SimHouseState(reportedUntil="x", delivered=progress)) == 200.0
+    assert not needs_plan(car, progress)
+
+
+def test_a_plan_request_asks_for_what_is_left_by_a_deadline_it_can_meet() -> None:
+    car = SimObject.of(
+        ObjectSpec(
+            name="car",
+            kind=ObjectKind.SCHEDULABLE,
+            powerW=2000,
+            energyWh=10_000,
+            deadline=at("2026-03-02T01:00:00"),
+        )
+    )
+    # Given 4 kWh delivered, 6 kWh left at 2 kW (3 h), and a deadline 2 h away
+    body = plan_request(car, 4_000_000, at("2026-03-01T23:00:00"))
+    # Then it asks for 6 kWh, by the soonest it can finish (3 h and a minute), not the deadline it cannot meet
+    assert body == {
+        "energyWh": 6000.0,
+        "maxPowerW": 2000,
+        "earliestStart": "2026-03-01T23:00:00Z",
+        "deadline": "2026-03-02T02:01:00Z",
+    }
 
 
 def test_progress_of_removed_objects_is_forgotten() -> None:

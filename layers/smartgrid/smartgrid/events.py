@@ -154,10 +154,18 @@ class BatterySubscription(Event):
     timestamp: Instant
 
 
+class AlertSubject(Event):
+    kind: Literal["house", "community", "producer", "grid"]
+    id: str
+
+
 class Alert(Event):
+    """Something staff (or a technician) must know: `alertId` is stable, so a consumer that
+    sees an alert twice keeps it once."""
+
     alertId: str
     alertType: str
-    subject: Recipient
+    subject: AlertSubject
     message: str
     timestamp: Instant
 

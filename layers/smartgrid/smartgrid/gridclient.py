@@ -15,6 +15,7 @@ import json
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -169,6 +170,20 @@ class GridClient:
             token=producer_token,
             retry=True,
         )
+
+    def request_schedule(self, house_id: str, house_token: str, name: str, body: Mapping[str, Any]) -> Any:
+        """Asks consumption-scheduler to plan a schedulable object (the plan replaces any other)."""
+        path = f"/houses/{house_id}/objects/{urllib.parse.quote(name, safe='')}/schedule"
+        return self.request("POST", path, dict(body), token=house_token, retry=True)
+
+    def cancel_schedule(self, house_id: str, house_token: str, name: str) -> None:
+        """Cancels an object's plan; one already gone is fine."""
+        path = f"/houses/{house_id}/objects/{urllib.parse.quote(name, safe='')}/schedule"
+        try:
+            self.request("DELETE", path, token=house_token, retry=True)
+        except GridClientError as error:
+            if error.status != 404:
+                raise
 
     def post_readings(
         self, consumption: Sequence[Mapping[str, Any]], production: Sequence[Mapping[str, Any]]

@@ -7,22 +7,25 @@ house reports is exactly what the grid stores.
 Objects:
 - `base`: always-on load (fridge, standby); `appliance`: switched by the household;
 - `schedulable`: a flexible load (EV, washing machine) that needs `energyWh` by `deadline`.
-  Until a scheduler plans it, it consumes from when it is enabled until its energy is
-  delivered; enabling it again (after disabling it) starts a new cycle;
+  Its smart box asks consumption-scheduler for a plan and draws exactly in the plan's slots
+  (so a shed object stops, and resumes when its plan says); without a plan yet it waits.
+  Enabling it again (after disabling it) starts a new cycle;
 - `producer`: makes energy (solar panels, a DIY reactor): `powerW` is its peak.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from smartgrid.gridtime import iso
+from smartgrid.gridtime import iso, parse_instant
 from smartgrid.models import Location, Policy, Strict
+from smartgrid.planning import Slot, energy_between, seconds_for
 from smartgrid.readings import ObjectName
 from smartgrid.simulation.profiles import Profile, factor
 from smartgrid.simulation.timeline import Interval
@@ -162,12 +165,66 @@ class LastReadings(BaseModel):
     productionWh: float | None = Field(None, description="the house's production, if it produces")
 
 
+class PlanMark(BaseModel):
+    """What a schedulable object's plan was asked for: a change asks again."""
+
+    cycle: int
+    powerW: float
+    energyWh: float | None
+    deadline: str | None
+
+    @classmethod
+    def of(cls, obj: SimObject) -> PlanMark:
+        return cls(cycle=obj.cycle, powerW=obj.powerW, energyWh=obj.energyWh, deadline=obj.deadline)
+
+
 class SimHouseState(BaseModel):
     """What the reports move on: written by the report function only."""
 
     reportedUntil: str = Field(description="the house has reported every tick before this instant")
     delivered: dict[str, Progress] = Field(default_factory=dict)
     lastReadings: LastReadings | None = None
+    planned: dict[str, PlanMark] = Field(default_factory=dict, description="objects with a plan asked for")
+
+
+@dataclass(frozen=True)
+class ObjectSchedule:
+    """A schedulable object's plan as its box follows it."""
+
+    slots: tuple[Slot, ...]
+    finishes_at: datetime
+
+
+DEFAULT_DEADLINE = timedelta(hours=24)
+
+
+def plan_request(obj: SimObject, done_mwh: int, now: datetime) -> dict[str, object]:
+    """The body of `POST …/objects/{name}/schedule` for what the object still needs: by its
+    deadline, or within a day; never a deadline it could not meet at full power."""
+    left = obj.target_mwh - done_mwh
+    deadline = parse_instant(obj.deadline) if obj.deadline else now + DEFAULT_DEADLINE
+    soonest = now + timedelta(seconds=seconds_for(left, obj.powerW) + 60)
+    return {
+        "energyWh": mwh_to_wh(left),
+        "maxPowerW": obj.powerW,
+        "earliestStart": iso(now),
+        "deadline": iso(max(deadline, soonest)),
+    }
+
+
+def done_mwh(obj: SimObject, delivered: dict[str, Progress]) -> int:
+    progress = delivered.get(obj.name)
+    return progress.mwh if progress is not None and progress.cycle == obj.cycle else 0
+
+
+def needs_plan(obj: SimObject, delivered: dict[str, Progress]) -> bool:
+    """An enabled schedulable object that still needs energy in its cycle."""
+    return (
+        obj.kind is ObjectKind.SCHEDULABLE
+        and obj.enabled
+        and obj.powerW > 0
+        and done_mwh(obj, delivered) < obj.target_mwh
+    )
 
 
 @dataclass(frozen=True)
@@ -197,8 +254,21 @@ def energy_mwh(obj: SimObject, interval: Interval, location: Location) -> int:
     return watts_over_minutes_mwh(power_w(obj, interval.midpoint, location), interval.minutes)
 
 
+def planned_mwh(schedule: ObjectSchedule | None, interval: Interval, left: int) -> int:
+    """What a schedulable object draws over the interval: its plan's energy there (all that
+    is left in the interval where the plan finishes, so rounding never leaves a remainder)."""
+    if schedule is None or left <= 0:
+        return 0
+    if interval.start < schedule.finishes_at <= interval.end:
+        return left
+    return max(0, min(left, round(energy_between(schedule.slots, interval.start, interval.end))))
+
+
 def step(
-    house: SimHouse, delivered: dict[str, Progress], interval: Interval
+    house: SimHouse,
+    delivered: dict[str, Progress],
+    interval: Interval,
+    schedules: Mapping[str, ObjectSchedule] | None = None,
 ) -> tuple[HouseReading, dict[str, Progress]]:
     """The house over one interval, and its schedulable objects' progress after it."""
     objects: dict[str, int] = {}
@@ -207,16 +277,16 @@ def step(
     for obj in house.objects:
         if not obj.enabled:
             continue
-        energy = energy_mwh(obj, interval, house.location)
-        if obj.kind is ObjectKind.PRODUCER:
-            production += energy
-        elif obj.kind is ObjectKind.SCHEDULABLE:
-            before = progress.get(obj.name)
-            done = before.mwh if before is not None and before.cycle == obj.cycle else 0
-            used = max(0, min(energy, obj.target_mwh - done))
+        if obj.kind is ObjectKind.SCHEDULABLE:
+            done = done_mwh(obj, progress)
+            used = planned_mwh((schedules or {}).get(obj.name), interval, obj.target_mwh - done)
             progress[obj.name] = Progress(cycle=obj.cycle, mwh=done + used)
             if used:
                 objects[obj.name] = used
+            continue
+        energy = energy_mwh(obj, interval, house.location)
+        if obj.kind is ObjectKind.PRODUCER:
+            production += energy
         else:
             objects[obj.name] = energy
     kept = {o.name for o in house.objects if o.kind is ObjectKind.SCHEDULABLE}
@@ -224,11 +294,14 @@ def step(
 
 
 def simulate(
-    house: SimHouse, delivered: dict[str, Progress], intervals: list[Interval]
+    house: SimHouse,
+    delivered: dict[str, Progress],
+    intervals: list[Interval],
+    schedules: Mapping[str, ObjectSchedule] | None = None,
 ) -> tuple[list[HouseReading], dict[str, Progress]]:
     readings: list[HouseReading] = []
     for interval in intervals:
-        reading, delivered = step(house, delivered, interval)
+        reading, delivered = step(house, delivered, interval, schedules)
         readings.append(reading)
     return readings, delivered
 
@@ -237,5 +310,4 @@ def delivered_wh(obj: SimObject, state: SimHouseState | None) -> float | None:
     """A schedulable object's energy delivered in its current cycle (Wh)."""
     if obj.kind is not ObjectKind.SCHEDULABLE:
         return None
-    progress = state.delivered.get(obj.name) if state else None
-    return mwh_to_wh(progress.mwh if progress is not None and progress.cycle == obj.cycle else 0)
+    return mwh_to_wh(done_mwh(obj, state.delivered) if state else 0)

@@ -8,32 +8,40 @@ objects' consumption and its production through the head-end (`POST /readings` b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import partial
+from itertools import islice
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
 from smartgrid.errors import Conflict, NotFound, Unprocessable
-from smartgrid.gridclient import GridClient
-from smartgrid.gridtime import iso
+from smartgrid.gridclient import GridClient, GridClientError
+from smartgrid.gridtime import iso, parse_instant
 from smartgrid.models import Location, Policy, Strict
-from smartgrid.simulation.fleet import Kind, Outbox, ReportSummary, call_api
+from smartgrid.simulation.fleet import GridApiError, Kind, Outbox, ReportSummary, call_api
 from smartgrid.simulation.house import (
     MAX_OBJECTS,
     HouseReading,
     LastReadings,
     ObjectChange,
     ObjectKind,
+    ObjectSchedule,
     ObjectSpec,
+    PlanMark,
     SimHouse,
     SimHouseState,
     SimObject,
     delivered_wh,
+    done_mwh,
+    needs_plan,
+    plan_request,
     simulate,
 )
 from smartgrid.simulation.profiles import Profile
 from smartgrid.simulation.timeline import ClockMove, report_intervals, span_to_report
+from smartgrid.stores.schedules import SchedulesStore
 from smartgrid.stores.simulation import Entry, SimulatorTable
 from smartgrid.units import mwh_to_wh
 
@@ -127,16 +135,50 @@ def production_body(producer_id: str, reading: HouseReading) -> dict[str, Any]:
 
 
 HouseTable = SimulatorTable[SimHouse, SimHouseState]
+HouseEntry = Entry[SimHouse, SimHouseState]
+ObjectKey = tuple[str, str]
+# The plans of schedulable objects, by (house, object): consumption-scheduler's, read-only.
+PlanLookup = Callable[[list[ObjectKey]], Mapping[ObjectKey, ObjectSchedule]]
+CHUNK = 100  # houses whose plans are read together
 
 
 def house_table(table_name: str) -> HouseTable:
     return SimulatorTable(table_name, "houseId", SimHouse, SimHouseState, "house")
 
 
+def plan_lookup(store: SchedulesStore) -> PlanLookup:
+    """The plans as the boxes follow them, read from consumption-scheduler's store."""
+
+    def lookup(keys: list[ObjectKey]) -> Mapping[ObjectKey, ObjectSchedule]:
+        return {
+            key: ObjectSchedule(tuple(plan.slot_list()), parse_instant(plan.finishesAt))
+            for key, plan in store.get_many(keys).items()
+        }
+
+    return lookup
+
+
+def _request_schedule(api: GridClient, *, house: SimHouse, name: str, body: Mapping[str, Any]) -> None:
+    api.request_schedule(house.houseId, house.token, name, body)
+
+
+def _cancel_schedule(api: GridClient, *, house: SimHouse, name: str) -> None:
+    api.cancel_schedule(house.houseId, house.token, name)
+
+
+def _chunks(entries: Iterable[HouseEntry], size: int) -> Iterator[list[HouseEntry]]:
+    iterator = iter(entries)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 class HouseFleet:
-    def __init__(self, table: HouseTable, client: Callable[[], GridClient]) -> None:
+    def __init__(
+        self, table: HouseTable, client: Callable[[], GridClient], plans: PlanLookup | None = None
+    ) -> None:
         self.table = table
         self._client = client
+        self._plans = plans
 
     def _api(self, call: Callable[[GridClient], R]) -> R:
         return call_api(self._client, call)
@@ -217,27 +259,34 @@ class HouseFleet:
         summary = ReportSummary()
         outbox: Outbox[SimHouseState] = Outbox(self._client, self.table.save_states)
         consumption_mwh = production_mwh = 0
-        for entry in self.table.all():
-            state = entry.state or SimHouseState(reportedUntil=move.previous)
-            span = span_to_report(move, state.reportedUntil)
-            if span is None:
-                continue
-            intervals = report_intervals(span[0], span[1], move.tickMinutes)
-            readings, delivered = simulate(entry.spec, state.delivered, intervals)
-            producer_id = entry.spec.producerId
-            bodies: list[tuple[Kind, Mapping[str, Any]]] = []
-            for reading in readings:
-                if reading.objects:
-                    bodies.append(("consumption", consumption_body(entry.spec, reading)))
-                    consumption_mwh += sum(reading.objects.values())
-                if producer_id:
-                    bodies.append(("production", production_body(producer_id, reading)))
-                    production_mwh += reading.production_mwh
-            last = readings[-1].last_readings(producer_id is not None) if readings else state.lastReadings
-            following = SimHouseState(reportedUntil=move.now, delivered=delivered, lastReadings=last)
-            outbox.add(entry.id, bodies, following)
-            summary.sources += 1
-            summary.readings += len(bodies)
+        for chunk in _chunks(self.table.all(), CHUNK):
+            states = {e.id: e.state or SimHouseState(reportedUntil=move.previous) for e in chunk}
+            marks = {e.id: self._ask_for_plans(e.spec, states[e.id], move, summary) for e in chunk}
+            schedules = self._schedules(chunk, states, marks)
+            for entry in chunk:
+                state = states[entry.id]
+                span = span_to_report(move, state.reportedUntil)
+                if span is None:
+                    continue
+                intervals = report_intervals(span[0], span[1], move.tickMinutes)
+                own = {name: plan for (house, name), plan in schedules.items() if house == entry.id}
+                readings, delivered = simulate(entry.spec, state.delivered, intervals, own)
+                producer_id = entry.spec.producerId
+                bodies: list[tuple[Kind, Mapping[str, Any]]] = []
+                for reading in readings:
+                    if reading.objects:
+                        bodies.append(("consumption", consumption_body(entry.spec, reading)))
+                        consumption_mwh += sum(reading.objects.values())
+                    if producer_id:
+                        bodies.append(("production", production_body(producer_id, reading)))
+                        production_mwh += reading.production_mwh
+                last = readings[-1].last_readings(producer_id is not None) if readings else state.lastReadings
+                following = SimHouseState(
+                    reportedUntil=move.now, delivered=delivered, lastReadings=last, planned=marks[entry.id]
+                )
+                outbox.add(entry.id, bodies, following)
+                summary.sources += 1
+                summary.readings += len(bodies)
         outcome = outbox.close()
         summary.consumptionWh = mwh_to_wh(consumption_mwh)
         summary.productionWh = mwh_to_wh(production_mwh)
@@ -246,8 +295,52 @@ class HouseFleet:
             outcome.duplicates,
             outcome.refused,
         )
-        summary.refusals = outcome.reasons
+        summary.refusals.extend(outcome.reasons)
         return summary
+
+    def _ask_for_plans(
+        self, house: SimHouse, state: SimHouseState, move: ClockMove, summary: ReportSummary
+    ) -> dict[str, PlanMark]:
+        """The box asks a plan for each schedulable object that needs one and changed since
+        it asked (or never asked), and cancels the plans of objects switched off or unplugged.
+        A house still registering (409) asks again on the next move."""
+        marks = dict(state.planned)
+        now = parse_instant(move.now)
+        for obj in house.objects:
+            mark = PlanMark.of(obj)
+            if not needs_plan(obj, state.delivered) or marks.get(obj.name) == mark:
+                continue
+            body = plan_request(obj, done_mwh(obj, state.delivered), now)
+            try:
+                self._api(partial(_request_schedule, house=house, name=obj.name, body=body))
+            except GridApiError as error:
+                cause = error.__cause__
+                if not (isinstance(cause, GridClientError) and cause.status == 409):
+                    summary.refusals.append(f"{house.houseId}/{obj.name}: {error}")
+                continue
+            marks[obj.name] = mark
+        for name in list(marks):
+            current = house.object(name)
+            if current is None or not current.enabled:
+                self._api(partial(_cancel_schedule, house=house, name=name))
+                del marks[name]
+        return marks
+
+    def _schedules(
+        self,
+        chunk: list[HouseEntry],
+        states: Mapping[str, SimHouseState],
+        marks: Mapping[str, dict[str, PlanMark]],
+    ) -> Mapping[ObjectKey, ObjectSchedule]:
+        wanted = [
+            (entry.id, obj.name)
+            for entry in chunk
+            for obj in entry.spec.objects
+            if obj.name in marks[entry.id] and needs_plan(obj, states[entry.id].delivered)
+        ]
+        if not wanted or self._plans is None:
+            return {}
+        return self._plans(wanted)
 
 
 def _require_object(house: SimHouse, name: str) -> SimObject:

@@ -75,8 +75,10 @@ def report_intervals(start: datetime, end: datetime, tick_minutes: int) -> list[
 
 
 def span_to_report(move: ClockMove, reported_until: str) -> tuple[datetime, datetime] | None:
-    """What is left to report of a move for a source that reported up to `reported_until`:
-    None when it was reported already (a retried or late event)."""
-    start = max(parse_instant(move.previous), parse_instant(reported_until))
+    """What is left to report for a source that reported up to `reported_until`, up to the
+    move's end: None when it was reported already (a retried or late event). It starts where
+    the source stopped, even before the move: a report that failed and was overtaken by the
+    next move is caught up then, never lost."""
+    start = parse_instant(reported_until)
     end = parse_instant(move.now)
     return (start, end) if start < end else None

@@ -235,6 +235,11 @@ class ClosedFramesRepository:
     def get(self, frame_start: str) -> Record | None:
         return self.outbox.get(self.key(frame_start))
 
+    def frame(self, frame_start: str) -> ElectricityFrame | None:
+        """The closed frame, if it was closed."""
+        record = self.get(frame_start)
+        return ElectricityFrame.model_validate_json(record.payload) if record and record.payload else None
+
     def store(self, frame: ElectricityFrame) -> Record:
         """Stores a closed frame unless one is stored already; the stored one, either way."""
         return self.outbox.put_once(
