@@ -9,8 +9,9 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 HOUSES ?=
 TICK_SECONDS ?= 1
+DAYS ?= 7
 
-.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone test-slow ci clean
+.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone test-slow bench-jump ci clean
 
 help:
 	@echo "make run        start Smartrix Grid locally on moto (API :3000, AWS endpoint :4566)"
@@ -18,6 +19,7 @@ help:
 	@echo "make test       ruff, mypy, cfn-lint, openapi check and pytest"
 	@echo "make openapi    regenerate the merged OpenAPI document"
 	@echo "make sam-validate / sam-build   SAM checks (no Docker)"
+	@echo "make bench-jump the long jump: HOUSES=30 simulated houses, DAYS=7 days fast-forwarded, timed and checked"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required"; exit 1; }
@@ -66,6 +68,9 @@ sam-build: setup
 
 scenario-backbone: setup
 	$(BIN)/python -m scenarios.backbone
+
+bench-jump: setup  # a fast-forward of DAYS days with HOUSES houses: wall time, per function, AWS calls, exactness
+	$(BIN)/python -m benchmarks.long_jump --houses $(or $(HOUSES),30) --days $(DAYS)
 
 ci: test sam-validate sam-build
 

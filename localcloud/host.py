@@ -24,6 +24,9 @@ from aws_lambda_powertools import Metrics
 from localcloud.template import FunctionSpec
 
 GRID_LOCK = threading.RLock()
+# The invocations in progress, innermost last: a handler that calls the API in-process (the
+# simulators) runs another function inside its own, whose time is not its own.
+_running: list[FunctionHost] = []
 
 
 @dataclass
@@ -58,6 +61,11 @@ def environment(variables: Mapping[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
+def running_function() -> str | None:
+    """The logical id of the function whose handler runs now (the innermost), if any."""
+    return _running[-1].spec.logical_id if _running else None
+
+
 class FunctionHost:
     """One function of the template: its module, its environment, its invocations."""
 
@@ -70,6 +78,8 @@ class FunctionHost:
         self._module: ModuleType | None = None
         self.invocations = 0
         self.errors = 0
+        self.seconds = 0.0  # wall time inside the handler, nested invocations included
+        self.own_seconds = 0.0  # the same, less the functions it invoked (through the API)
 
     @property
     def module(self) -> ModuleType:
@@ -94,15 +104,29 @@ class FunctionHost:
         context = LambdaContext(self.physical_name, self.spec.memory, self.arn, self.spec.timeout)
         with GRID_LOCK, environment(self.environment):
             self.invocations += 1
+            started = time.perf_counter()
+            _running.append(self)
             try:
                 return handler(event, context)
             except Exception:
                 self.errors += 1
                 raise
             finally:
+                self._count_time(time.perf_counter() - started)
                 # Locally metrics are disabled, and powertools then keeps them for ever (and
                 # prints them at 100): drop them, as a fresh Lambda environment would.
                 Metrics().clear_metrics()
+
+    def _count_time(self, elapsed: float) -> None:
+        _running.pop()
+        self.seconds += elapsed
+        self.own_seconds += elapsed
+        if _running:
+            _running[-1].own_seconds -= elapsed
+
+    def reset_counts(self) -> None:
+        self.invocations = self.errors = 0
+        self.seconds = self.own_seconds = 0.0
 
 
 def function_environment(

@@ -27,7 +27,7 @@ def nothing_visible(queue_url: str) -> bool:
         region = queue_url.split("sqs.")[1].split(".")[0] if "sqs." in queue_url else "us-east-1"
         queue = sqs_backends[account][region].queues[name]
         return not queue.messages
-    except Exception:  # noqa: BLE001 - any doubt: ask moto the usual way
+    except Exception:  # any doubt: ask moto the usual way
         return False
 
 

@@ -152,6 +152,30 @@ def test_a_day_long_reading_counts_in_each_of_its_minutes(cloud: LocalCloud) -> 
     assert store.tick("2026-03-10T00:00:00Z").communities.get("c-day") is None
 
 
+def test_a_day_long_reading_is_one_write_and_its_replay_changes_nothing(cloud: LocalCloud) -> None:
+    # Given a head-end's reading of a whole day for a house, received once
+    day = "2026-03-11"
+    consumed = ClientConsumption(
+        houseId="h-once",
+        communityId="c-once",
+        timestamp=f"{day}T00:00:00Z",
+        durationMinutes=1440,
+        mwh=1_440_000,
+    )
+    add(cloud, Topic.CONSUMPTION_CLIENT, [consumed])
+    # When the same reading is delivered again, beside a new one of an hour
+    hour = ClientConsumption(
+        houseId="h-once2", communityId="c-once", timestamp=f"{day}T10:00:00Z", durationMinutes=60, mwh=60_000
+    )
+    add(cloud, Topic.CONSUMPTION_CLIENT, [consumed, hour])
+    # Then the day is one item (not one per hour it covers), counted once, and the hour counts too
+    table = cloud.provisioned.tables["FramesTable"]
+    items = aws.client("dynamodb").scan(TableName=table)["Items"]
+    assert [i["pk"]["S"] for i in items if i["sk"]["S"].startswith("c#h-once#")] == [f"DAYSPAN#{day}"]
+    assert frames(cloud).tick(f"{day}T09:59:00Z").communities["c-once"].consumption == 1000
+    assert frames(cloud).tick(f"{day}T10:00:00Z").communities["c-once"].consumption == 2000
+
+
 def test_a_record_that_is_not_a_bus_message_fails_alone(cloud: LocalCloud) -> None:
     # Given a batch whose second record is an SNS envelope instead of a bus message
     event = sample_event(DIR, "consumer_bad_record")

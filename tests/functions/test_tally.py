@@ -142,3 +142,36 @@ def test_an_item_of_many_slots_is_written_whole(dynamodb: Any) -> None:
     # Then every slot is there once, with its value
     assert table.get(("2026-03-01", "10:00")) == {f"h-{n:03d}": n for n in range(250)}
     assert table.get(("2026-03-01", "10:01")) == {"h-000": 7}
+
+
+def test_a_jump_of_many_houses_and_days_shares_each_days_rollups_in_few_transactions(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a daily reading of 30 houses for 10 days, in the order they arrive (house by house),
+    # each rolling up into its day of the grid
+    def day(n: int) -> str:
+        return f"2026-03-{1 + n:02d}"
+
+    batch = [
+        Contribution(key(f"h-{h}", day(d)), "00:00", 7, (Rollup(key("grid", day(d)), "mwh"),))
+        for h in range(30)
+        for d in range(10)
+    ]
+    actions: list[int] = []
+    real = aws.client("dynamodb").transact_write_items
+
+    def counted(**kwargs: Any) -> Any:
+        actions.append(len(kwargs["TransactItems"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(aws.client("dynamodb"), "transact_write_items", counted)
+    # When applied
+    applied = Tally().apply(batch)
+    # Then each day's houses meet in a transaction: about one action per house-day, and a
+    # grid day once per transaction it is in (not once per house-day, which would be 600)
+    assert len(applied) == 300
+    assert sum(actions) <= 300 + 10 + len(actions)
+    # And every day's total is exact
+    assert [read_totals([key("grid", day(d))], ["mwh"])[key("grid", day(d))]["mwh"] for d in range(10)] == [
+        210
+    ] * 10

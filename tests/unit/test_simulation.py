@@ -338,16 +338,42 @@ def test_readings_go_in_full_batches_and_a_state_is_saved_once_its_readings_are_
         batch=4,
     )
     state = SimHouseState(reportedUntil="2026-03-01T00:01:00Z")
-    # When three houses add 3, 3 and 1 readings (one of them production)
-    outbox.add("h-1", [("consumption", {})] * 3, state)
-    outbox.add("h-2", [("consumption", {}), ("production", {}), ("consumption", {})], state)
+    tick = {"timestamp": "2026-03-01T00:00:00Z", "durationMinutes": 1}
+    # When three houses add 3, 3 and 1 readings of a tick (one of them production)
+    outbox.add("h-1", [("consumption", tick)] * 3, state)
+    outbox.add("h-2", [("consumption", tick), ("production", tick), ("consumption", tick)], state)
     assert client.batches == [(4, 0)] and saved == [["h-1"]]  # h-2 is not all posted yet
-    outbox.add("h-3", [("consumption", {})], state)
+    outbox.add("h-3", [("consumption", tick)], state)
     outcome = outbox.close()
     # Then two batches were posted, and every house was saved after its own readings
     assert client.batches == [(4, 0), (2, 1)]
     assert saved == [["h-1"], ["h-2", "h-3"]]
     assert (outcome.batches, outcome.accepted) == (2, 7)
+
+
+def test_a_long_jump_is_posted_a_reading_a_day_but_its_last_day() -> None:
+    # Given an outbox / When a producer adds 72 hourly readings of a three-day jump
+    client = FakeClient()
+    outbox: Outbox[SimHouseState] = Outbox(
+        lambda: client,  # type: ignore[arg-type, return-value]
+        lambda states: None,
+    )
+    hours = [
+        (
+            "production",
+            {
+                "producerId": "p-1",
+                "timestamp": f"2026-03-{1 + h // 24:02d}T{h % 24:02d}:00:00Z",
+                "durationMinutes": 60,
+                "wh": 1.5,
+            },
+        )
+        for h in range(72)
+    ]
+    outbox.add("p-1", hours, SimHouseState(reportedUntil="2026-03-04T00:00:00Z"))
+    outbox.close()
+    # Then it posts 2 daily readings and the last day's 24 hours (see test_compaction)
+    assert client.batches == [(0, 26)]
 
 
 def test_a_house_without_readings_is_saved_too() -> None:

@@ -1,6 +1,8 @@
 """What both fleets (houses, producers) share: calling the API, and posting readings as a
 head-end does, saving each device's state once its readings are all in (batches of at most
-MAX_BATCH readings, memory bounded whatever the jump).
+MAX_BATCH readings, memory bounded whatever the jump). A long jump's readings are posted
+one per source and day but for the last day (see `compaction`): the same energies in a
+twenty-fourth of the readings.
 
 A device's state (what it has reported up to) is saved only after every one of its readings
 was accepted by the API; if the function fails half-way and runs again, the devices already
@@ -11,16 +13,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from smartgrid.errors import GridError
 from smartgrid.gridclient import BatchOutcome, GridClient, GridClientError
 from smartgrid.readings import MAX_BATCH
+from smartgrid.simulation.compaction import Kind, compact
 
 T = TypeVar("T", bound=BaseModel)
-Kind = Literal["consumption", "production"]
 
 
 R = TypeVar("R")
@@ -71,6 +73,9 @@ class Outbox(Generic[T]):
         self.outcome = BatchOutcome()
 
     def add(self, source_id: str, readings: Sequence[tuple[Kind, Mapping[str, Any]]], state: T) -> None:
+        """Queues a source's readings of a report (a long jump's days compacted, see
+        `compaction`), and the state to save once they are all posted."""
+        readings = compact(readings)
         self._pending.extend(readings)
         self._queued += len(readings)
         self._waiting.append((self._queued, source_id, state))

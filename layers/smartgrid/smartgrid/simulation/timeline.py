@@ -1,8 +1,9 @@
 """Which readings a simulator sends for a move of the clock.
 
 A move of up to FINE_TICKS ticks is reported tick by tick. A longer jump (staff fast-forward
-three months) is reported in coarse readings, one per simulated hour, cut at the hour and
-never across midnight (UTC): the API refuses readings that cross it.
+three months) is computed in coarse intervals, one per simulated hour, cut at the hour and
+never across midnight (UTC): the API refuses readings that cross it. The head-end then posts
+the days before the jump's last as one reading each (see `compaction`).
 """
 
 from __future__ import annotations

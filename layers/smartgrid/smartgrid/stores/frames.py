@@ -7,10 +7,10 @@ and the readings over several ticks:
 - `MARK#<source> / <day>`: a slot per reading, set in the same transaction as the
   additions, so a reading counts once however often it is delivered and however many copies
   of the consumer run (see `tally`);
-- `SPAN#<hour> / <source>#<start>`: a reading over several ticks (energy, ticks, owner),
-  under each hour whose ticks it covers; written once (first write wins), and spread over
-  its ticks when a frame is read. A three-month jump reported hourly costs a write per
-  reading, not one per tick.
+- `SPAN#<hour> / <source>#<start>`: a reading over several ticks of one hour (energy, ticks,
+  owner), and `DAYSPAN#<day> / <source>#<start>` one over more than an hour (readings never
+  cross midnight); written once (first write wins), and spread over its ticks when a frame
+  is read. A three-month jump costs a write per reading, not one per tick nor per hour.
 The grid's totals of a tick are the sum of that tick's items and spans, taken when the
 frame closes: no single item that every reading of a tick would write (a hot key under many
 copies).
@@ -21,6 +21,7 @@ record: the frame, and whether it was published).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,9 +45,11 @@ ATTRIBUTE: dict[str, str] = {
 }
 FRAME_PREFIX = "FRAME#"
 SPAN_PREFIX = "SPAN#"
+DAY_SPAN_PREFIX = "DAYSPAN#"
 MARK_PREFIX = "MARK#"
 COMMUNITY_PREFIX = "COMMUNITY#"
 PRODUCER_PREFIX = "PRODUCER#"
+TRANSACTION_PUTS = 100
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,6 @@ class Span:
     mwh: int
     measure: Measure
     owner: str
-
-    def tick_starts(self) -> list[datetime]:
-        first = parse_instant(self.start)
-        return [first + timedelta(minutes=i * self.tick_minutes) for i in range(self.ticks)]
 
     def mwh_at(self, tick: datetime) -> int:
         """Its energy in the tick that starts at `tick` (0 outside the span)."""
@@ -130,50 +129,63 @@ class FramesStore:
 
     def add_spans(self, spans: Iterable[Span]) -> int:
         """Stores each reading over several ticks once (a replay finds it stored, and leaves
-        it as first placed); how many were new."""
-        new = 0
-        client = aws.client("dynamodb")
-        serializer = TypeSerializer()
+        it as first placed); how many were new. Up to TRANSACTION_PUTS in one call."""
+        # One put per item (a transaction may touch an item once): the first copy wins.
+        unique: dict[tuple[str, str], Span] = {}
         for span in spans:
-            puts: list[dict[str, Any]] = [
-                {
-                    "TableName": self.table_name,
-                    "Item": {
-                        name: serializer.serialize(value)
-                        for name, value in {
-                            "pk": SPAN_PREFIX + hour,
-                            "sk": f"{span.source}#{span.start}",
-                            "start": span.start,
-                            "ticks": span.ticks,
-                            "tickMinutes": span.tick_minutes,
-                            "mwh": span.mwh,
-                            "measure": span.measure,
-                            "owner": span.owner,
-                        }.items()
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-                for hour in sorted({_hour(t) for t in span.tick_starts()})
-            ]
+            unique.setdefault((span.source, span.start), span)
+        puts = [self._put(span) for span in unique.values()]
+        return sum(
+            self._put_once(puts[i : i + TRANSACTION_PUTS]) for i in range(0, len(puts), TRANSACTION_PUTS)
+        )
+
+    def _put(self, span: Span) -> dict[str, Any]:
+        serializer = TypeSerializer()
+        first = parse_instant(span.start)
+        last = first + timedelta(minutes=(span.ticks - 1) * span.tick_minutes)
+        within_an_hour = _hour(first) == _hour(last)
+        pk = SPAN_PREFIX + _hour(first) if within_an_hour else DAY_SPAN_PREFIX + span.start[:10]
+        item = {
+            "pk": pk,
+            "sk": f"{span.source}#{span.start}",
+            "start": span.start,
+            "ticks": span.ticks,
+            "tickMinutes": span.tick_minutes,
+            "mwh": span.mwh,
+            "measure": span.measure,
+            "owner": span.owner,
+        }
+        return {
+            "TableName": self.table_name,
+            "Item": {name: serializer.serialize(value) for name, value in item.items()},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+
+    def _put_once(self, puts: list[dict[str, Any]]) -> int:
+        """Conditional puts, all or nothing; those stored before are set aside and the rest
+        put again. A conflict with a concurrent writer fails the call (the message is retried)."""
+        client = aws.client("dynamodb")
+        while puts:
             try:
                 if len(puts) == 1:
                     client.put_item(**puts[0])
-                else:  # under every hour it covers, all or nothing
+                else:
                     client.transact_write_items(TransactItems=[{"Put": put} for put in puts])
+                return len(puts)
             except ClientError as error:
-                if error.response["Error"]["Code"] not in (
-                    "ConditionalCheckFailedException",
-                    "TransactionCanceledException",
-                ):
+                code = error.response["Error"]["Code"]
+                if code == "ConditionalCheckFailedException":
+                    return 0  # the one span was stored before
+                if code != "TransactionCanceledException":
                     raise
-                if self._span_stored(puts[0]["Item"]["pk"]["S"], puts[0]["Item"]["sk"]["S"]):
-                    continue  # counted before
-                raise  # a conflict with a concurrent writer: the message is retried
-            new += 1
-        return new
-
-    def _span_stored(self, pk: str, sk: str) -> bool:
-        return "Item" in self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True)
+                reasons = error.response.get("CancellationReasons", [])
+                stored = {
+                    i for i, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"
+                }
+                if not stored:
+                    raise
+                puts = [put for i, put in enumerate(puts) if i not in stored]
+        return 0
 
     def tick(self, frame_start: str) -> TickAggregates:
         """Every aggregate of a tick, with its share of the spans that cover it, read
@@ -191,7 +203,8 @@ class FramesStore:
                     item.get(ATTRIBUTE["utilityProduction"], 0)
                 )
         tick = parse_instant(frame_start)
-        for item in self._query(SPAN_PREFIX + _hour(tick)):
+        spans = self._query(SPAN_PREFIX + _hour(tick))
+        for item in itertools.chain(spans, self._query(DAY_SPAN_PREFIX + frame_start[:10])):
             span = Span(
                 source=str(item["sk"]).rpartition("#")[0],
                 start=str(item["start"]),
