@@ -99,11 +99,27 @@ class ElectricityFrame(Event):
     producers: dict[str, Mwh] = Field(default_factory=dict, description="utility producer id to production")
 
 
+class HouseEnergy(Event):
+    """A house's energy over one tick, judged once its readings are in (t-5). Balanced:
+    production + batteryDischarge + bought = consumption + batteryCharge + sold, and at most
+    one of bought and sold is not 0 (the house's exchange with the grid over the tick)."""
+
+    consumptionMwh: Mwh = 0
+    productionMwh: Mwh = 0
+    batteryChargeMwh: Mwh = Field(0, description="stored into its battery over the tick")
+    batteryDischargeMwh: Mwh = Field(0, description="drawn from its battery over the tick")
+    boughtMwh: Mwh = Field(0, description="taken from the grid: consumption not covered by its own")
+    soldMwh: Mwh = Field(0, description="given to the grid: surplus neither consumed nor stored")
+
+
 class EnergyOutputCommunity(Event):
+    """A community's houses over one tick (energy.output.community): what each consumed,
+    produced, stored and exchanged with the grid."""
+
     communityId: str
     frameStart: Instant
     durationMinutes: int
-    houses: dict[str, Mwh] = Field(description="house id to production minus consumption")
+    houses: dict[str, HouseEnergy] = Field(description="house id to its energy over the tick")
 
 
 class ProductionLimit(Event):
@@ -118,6 +134,8 @@ class ReachProductionLimit(Event):
 
 
 class BatteryState(Event):
+    """What a battery holds at `timestamp` (a tick boundary: the end of the tick it reports)."""
+
     batteryId: str
     houseId: str
     timestamp: Instant
