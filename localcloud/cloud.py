@@ -22,7 +22,7 @@ from localcloud.host import GRID_LOCK, FunctionHost, function_environment
 from localcloud.inprocess import InProcessApi, InstalledOpener, ReadingsTally
 from localcloud.intrinsics import Resolver
 from localcloud.provision import Provisioned, provision
-from localcloud.sources import RuleSource, ScheduleSource, SqsSource
+from localcloud.sources import RuleSource, ScheduleSource, SqsSource, queue_settled
 from localcloud.template import Blueprint, read_blueprint
 from smartgrid import aws
 from smartgrid.ids import token_sha256
@@ -283,6 +283,12 @@ class LocalCloud:
         """Fault injection: each SQS batch is delivered a second time with this probability."""
         for source in self.sqs_sources:
             source.duplicate_rate = rate
+
+    def settled(self) -> bool:
+        """Nothing left to deliver: every queue the runtime polls is empty, nothing in flight."""
+        return (
+            all(queue_settled(source.queue_url) for source in self.pollers) and not self.executions_running()
+        )
 
     def executions_running(self) -> int:
         with GRID_LOCK:

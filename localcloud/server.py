@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from localcloud.cloud import LocalCloud
 
+SETTLE_WAIT_MAX = 30.0  # seconds a tick waits for the previous one's work (a retry may take longer)
 IDLE_POLL_MIN = 0.01  # seconds between polls of a queue that was just found empty
 IDLE_POLL_MAX = 0.5  # ...doubling up to this, so an idle grid costs little CPU
 PAUSED_REPORT_SECONDS = 5.0  # with the tick off, how often activity is reported
@@ -312,10 +313,21 @@ class GridServer:
         period = self.tick_seconds if ticking else PAUSED_REPORT_SECONDS
         next_at = time.monotonic() + period
         while not self._stopping.wait(max(0.0, next_at - time.monotonic())):
+            if ticking:
+                self._wait_until_settled()
             # A late tick is not caught up with a burst: the simulated clock just runs slower.
             next_at = max(next_at + period, time.monotonic())
             now = self.tick() if ticking else None
             self.report(now, quiet_when_idle=not ticking)
+
+    def _wait_until_settled(self) -> None:
+        """The next tick waits for the last one's readings to be in every store (up to
+        SETTLE_WAIT_MAX): a grid slower than the tick period runs its clock slower, rather
+        than closing frames before their readings arrive."""
+        deadline = time.monotonic() + SETTLE_WAIT_MAX
+        while not self.cloud.settled() and time.monotonic() < deadline:
+            if self._stopping.wait(0.01):
+                return
 
     def tick(self) -> str | None:
         """Fires every schedule once; the grid's simulated time after it, when the clock says."""

@@ -16,17 +16,29 @@ from localcloud.host import GRID_LOCK, FunctionHost
 SQS_RECEIVE_LIMIT = 10
 
 
+def _moto_queue(queue_url: str) -> Any:
+    from moto.sqs.models import sqs_backends
+
+    account, name = queue_url.rstrip("/").split("/")[-2:]
+    region = queue_url.split("sqs.")[1].split(".")[0] if "sqs." in queue_url else "us-east-1"
+    return sqs_backends[account][region].queues[name]
+
+
+def queue_settled(queue_url: str) -> bool:
+    """True when the in-process queue holds no message, visible or being handled."""
+    try:
+        queue = _moto_queue(queue_url)
+        return not queue.messages and not queue.approximate_number_of_messages_not_visible
+    except Exception:  # any doubt: not settled
+        return False
+
+
 def nothing_visible(queue_url: str) -> bool:
     """True when the in-process moto queue holds no visible message: the poll can skip its
     ReceiveMessage (most polls of a tick find their queue empty, and a call into moto costs
     milliseconds). A queue that cannot be looked at is polled as usual."""
     try:
-        from moto.sqs.models import sqs_backends
-
-        account, name = queue_url.rstrip("/").split("/")[-2:]
-        region = queue_url.split("sqs.")[1].split(".")[0] if "sqs." in queue_url else "us-east-1"
-        queue = sqs_backends[account][region].queues[name]
-        return not queue.messages
+        return not _moto_queue(queue_url).messages
     except Exception:  # any doubt: ask moto the usual way
         return False
 

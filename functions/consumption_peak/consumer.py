@@ -32,6 +32,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         detector = PeakDetector(PeaksStore(settings.peaks_table), Bus(), settings.peak_threshold_w)
         for frame in message.events:
             for peak in detector.on_frame(frame, lease_for(context)):
-                obs.logger.info("peak", extra=peak.model_dump())
+                obs.logger.debug("peak", extra=peak.model_dump())
 
     return consume(event, context, ElectricityFrame, detect)

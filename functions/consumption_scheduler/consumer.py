@@ -30,7 +30,7 @@ def on_limits(settings: Settings, message: Message[ReachProductionLimit], lease_
     for event in message.events:
         shed = service.on_limit(event, frames.frame(event.frameStart), settings.now())
         warned = warnings.warn(event, shed, lease_ms)
-        obs.logger.info(
+        obs.logger.debug(
             "production limit reached",
             extra={
                 "frameStart": event.frameStart,
@@ -45,7 +45,7 @@ def on_peaks(settings: Settings, message: Message[ConsumptionPeak]) -> None:
     service = settings.scheduler()
     for peak in message.events:
         shedding = service.on_peak(peak, settings.now())
-        obs.logger.info("peak shed" if shedding else "peak over already", extra=peak.model_dump())
+        obs.logger.debug("peak shed" if shedding else "peak over already", extra=peak.model_dump())
 
 
 @obs.logger.inject_lambda_context
