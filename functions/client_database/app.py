@@ -7,7 +7,6 @@ then assigns a community and completes the record (status `registering` → `act
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -16,8 +15,8 @@ from pydantic import BaseModel, Field, model_validator
 from smartgrid import aws
 from smartgrid.access import ANYONE, HOUSE_SELF, STAFF
 from smartgrid.api import GridApi
+from smartgrid.clockservice import ClockReaderSettings, grid_now
 from smartgrid.errors import GridError
-from smartgrid.gridtime import iso
 from smartgrid.ids import HOUSE_PREFIX, new_id, new_token, token_sha256
 from smartgrid.models import House, HouseRecord, HouseStatus, Location, Policy, Strict
 from smartgrid.observability import observability
@@ -32,7 +31,7 @@ Name = Annotated[str, Field(min_length=1, max_length=100)]
 HouseId = Annotated[str, Path(min_length=3, max_length=64)]
 
 
-class Settings(AuthSettings):
+class Settings(AuthSettings, ClockReaderSettings):
     register_house_state_machine_arn: str = Field(alias="REGISTER_HOUSE_STATE_MACHINE_ARN")
 
 
@@ -88,7 +87,7 @@ def register_house(registration: HouseRegistration) -> Registered:
         location=registration.location,
         acceptedPolicies=list(dict.fromkeys(registration.acceptedPolicies)),
         status=HouseStatus.REGISTERING,
-        registeredAt=iso(datetime.now(UTC)),
+        registeredAt=grid_now(settings),  # grid time: bills run from the month it registered
         tokenSha256=token_sha256(token),
     )
     repository = clients(settings)

@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 from pydantic import Field
 
 from smartgrid.bus import Bus
-from smartgrid.frames import ClockAdvanced, FrameCloser, frames_to_close
+from smartgrid.clock import ClockMove
+from smartgrid.frames import FrameCloser, frames_to_close
 from smartgrid.observability import observability
 from smartgrid.settings import GridSettings
 from smartgrid.stores.frames import ClosedFramesRepository, FramesStore
@@ -34,7 +35,7 @@ class Settings(GridSettings):
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     settings = Settings.from_env()
-    move = ClockAdvanced.model_validate(event.detail)
+    move = ClockMove.model_validate(event.detail)
     closer = FrameCloser(
         FramesStore(settings.frames_table), ClosedFramesRepository(settings.closed_frames_table), Bus()
     )

@@ -13,7 +13,7 @@ from localcloud import LocalCloud
 from smartgrid.ids import token_sha256
 from smartgrid.models import HouseRecord, HouseStatus, Location
 from smartgrid.stores.clients import ClientsRepository
-from tests.conftest import sample_event
+from tests.conftest import CLOCK_START, sample_event
 from tests.functions.support import (
     api_event,
     call,
@@ -56,6 +56,7 @@ def test_a_house_registers_and_its_workflow_starts(cloud: LocalCloud) -> None:
     assert record.location == Location(lat=48.8566, lon=2.3522)
     assert record.acceptedPolicies == ["consumption"]
     assert record.tokenSha256 == token_sha256(token)
+    assert record.registeredAt == CLOCK_START  # grid time (bills run from that month), not the wall clock
     assert token not in json.dumps(table_items(cloud, "ClientsTable"))
     # And the registration workflow was started for it, named after it
     (execution,) = [e for e in executions(cloud) if e["name"] == house_id]

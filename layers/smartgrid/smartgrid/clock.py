@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from smartgrid.errors import Unprocessable
 from smartgrid.gridtime import floor_to_tick, iso, parse_instant
 
@@ -36,3 +38,15 @@ def advanced(
             f"at most {MAX_ADVANCE_DAYS} days at once", field="ticks" if ticks is not None else "until"
         )
     return target
+
+
+class ClockMove(BaseModel):
+    """The detail of the clock's `Clock Advanced` event (source `smartgrid.clock`): the grid's
+    time moved from `previous` to `now`, by `ticks` of `tickMinutes`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    previous: str
+    now: str
+    ticks: int = Field(ge=0)
+    tickMinutes: int = Field(ge=1, le=60)

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from pydantic import BaseModel, ConfigDict
-
 from smartgrid.bus import Bus
 from smartgrid.events import ClientConsumption, ElectricityFrame, FrameTotals, ProductionReading, Topic
 from smartgrid.gridtime import day_of, iso, parse_instant, slot_of
@@ -36,17 +34,6 @@ W_QUANTUM = Decimal("0.001")
 
 Reading = ClientConsumption | ProductionReading
 CommunityLookup = Callable[[list[str]], Mapping[str, str | None]]
-
-
-class ClockAdvanced(BaseModel):
-    """The detail of the clock's `Clock Advanced` event (source `smartgrid.clock`)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    previous: str
-    now: str
-    ticks: int
-    tickMinutes: int
 
 
 def portions(timestamp: str, duration_minutes: int, tick_minutes: int, mwh: int) -> list[tuple[str, int]]:

@@ -11,21 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, Field
-
+from smartgrid.clock import ClockMove
 from smartgrid.gridtime import MINUTES_PER_DAY, iso, parse_instant
 
 FINE_TICKS = 60
 COARSE_MINUTES = 60
-
-
-class ClockMove(BaseModel):
-    """The detail of the clock's `Clock Advanced` event (see `clockservice`)."""
-
-    previous: str
-    now: str
-    ticks: int = Field(ge=0)
-    tickMinutes: int = Field(ge=1, le=60)
 
 
 @dataclass(frozen=True)
