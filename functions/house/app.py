@@ -1,7 +1,7 @@
 """house: staff set up simulated houses and their objects (the fleet of smart boxes).
 
 Each house is registered through the grid's own API and reports through it every tick (see
-`report.py`); these routes only describe the houses (objects switched, added, removed).
+`report.py`); these routes only describe the houses (objects switched, added, removed; a battery fitted).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from smartgrid.api import GridApi
 from smartgrid.gridclient import ApiClientSettings, GridClient
 from smartgrid.observability import observability
 from smartgrid.settings import GridSettings
-from smartgrid.simulation.house import ObjectChange, ObjectSpec
+from smartgrid.simulation.house import BatteryRequest, ObjectChange, ObjectSpec
 from smartgrid.simulation.houses import HouseFleet, HouseRequest, SimHouseView, house_table
 
 obs = observability()
@@ -48,6 +48,16 @@ def create_house(request: HouseRequest) -> SimHouseView:
 @app.get("/sim/houses/<houseId>", allow=STAFF, summary="A simulated house: objects, battery, last readings")
 def get_house(houseId: HouseId) -> SimHouseView:
     return fleet().view(houseId)
+
+
+@app.post(
+    "/sim/houses/<houseId>/battery",
+    allow=STAFF,
+    status_code=201,
+    summary="Fit a battery to a simulated house that produces (registered through the API)",
+)
+def add_battery(houseId: HouseId, request: BatteryRequest) -> SimHouseView:
+    return fleet().add_battery(houseId, request)
 
 
 @app.post(

@@ -107,7 +107,18 @@ def test_a_house_without_producing_objects_does_not_produce_unless_asked(cloud: 
             "body.location.lat",
         ),
         ("post_house", {**sample_body(DIR, "post_house"), "produces": False}, 422, "body"),
-        ("post_house", {**sample_body(DIR, "post_house"), "battery": {}}, 422, "body.battery"),
+        (
+            "post_house",
+            {"name": "Plain", "location": {"lat": 45.2, "lon": 5.7}, "battery": {}},
+            422,
+            "body",
+        ),
+        (
+            "post_house",
+            {**sample_body(DIR, "post_house"), "battery": {"capacityWh": 0}},
+            422,
+            "body.battery.capacityWh",
+        ),
     ],
 )
 def test_a_refused_creation_registers_nothing(
@@ -323,3 +334,64 @@ def test_a_long_jump_is_reported_in_coarse_readings_cut_at_the_hour(cloud: Local
 def test_a_move_without_its_detail_is_an_error(cloud: LocalCloud) -> None:
     with pytest.raises(ValidationError):
         cloud.invoke(REPORT, sample_event(DIR, "report_bad_detail"))
+
+
+# Batteries -------------------------------------------------------------------------------------
+def fit_battery(cloud: LocalCloud, house_id: str, body: dict[str, Any]) -> Any:
+    return call(cloud, FUNCTION, api_event(DIR, "post_battery", path={"houseId": house_id}, body=body))
+
+
+def test_staff_fit_a_battery_that_registers_through_the_api_and_reports_each_tick(cloud: LocalCloud) -> None:
+    # Given a house that produces (a 600 W reactor) and draws more (4,000 W)
+    house = create(cloud, flat_house("Battery house"))
+    clock = grid(cloud, "/clock")["now"]
+    # When staff fit it a 5,000 Wh battery of 1,000 W holding 100 Wh
+    answer = fit_battery(cloud, house["houseId"], sample_body(DIR, "post_battery") | {"storedWh": 100})
+    # Then the simulator shows it
+    assert answer.status == 201, answer.body
+    battery = answer.json()["battery"]
+    assert battery == {
+        "batteryId": f"b-{house['houseId']}",
+        "capacityWh": 5000.0,
+        "maxChargeW": 1000.0,
+        "maxDischargeW": 1000.0,
+        "storedWh": 100.0,
+    }
+    # And the grid has it, from the house's own token, with its first state at the grid's time
+    fitted = grid(cloud, f"/houses/{house['houseId']}/battery")
+    assert fitted["latestState"] == {"timestamp": clock, "storedWh": 100.0}
+    # When the clock moves three ticks
+    cloud.tick(3)
+    # Then the deficit (3,400 W) drew the battery at its rate (1,000 W: 16.666 Wh a tick), tick by tick
+    states = grid(
+        cloud, f"/batteries/{battery['batteryId']}/states?from={clock}&to={grid(cloud, '/clock')['now']}"
+    )
+    assert [s["storedWh"] for s in states["states"]] == [100.0, 83.334, 66.668, 50.002]
+    assert grid(cloud, f"/sim/houses/{house['houseId']}")["battery"]["storedWh"] == 50.002
+
+
+def test_a_battery_is_fitted_once_and_to_a_house_that_produces(cloud: LocalCloud) -> None:
+    producing = create(cloud, flat_house("Twice"))
+    assert fit_battery(cloud, producing["houseId"], {}).status == 201
+    again = fit_battery(cloud, producing["houseId"], {})
+    assert again.status == 409 and again.error_fields() == ["houseId"]
+    plain = create(cloud, {"name": "Plain", "location": {"lat": 45.2, "lon": 5.7}})
+    before = table_items(cloud, "BatteriesTable")
+    refused = fit_battery(cloud, plain["houseId"], {})
+    assert refused.status == 409 and refused.error_fields() == ["houseId"]
+    too_full = fit_battery(cloud, producing["houseId"], {"capacityWh": 10, "storedWh": 11})
+    assert too_full.status == 422 and too_full.error_fields() == ["body"]
+    assert fit_battery(cloud, "h-000000000000", {}).status == 404
+    assert table_items(cloud, "BatteriesTable") == before
+    assert grid(cloud, f"/sim/houses/{plain['houseId']}")["battery"] is None
+
+
+def test_a_house_created_with_a_battery_has_it_at_once(cloud: LocalCloud) -> None:
+    house = create(cloud, flat_house("Born with one") | {"battery": {"capacityWh": 2000}})
+    assert house["battery"] == {
+        "batteryId": f"b-{house['houseId']}",
+        "capacityWh": 2000.0,
+        "maxChargeW": 50.0,
+        "maxDischargeW": 50.0,
+        "storedWh": 0.0,
+    }

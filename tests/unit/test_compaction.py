@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from smartgrid.gridtime import parse_instant
+from smartgrid.batteries import BatterySpec, State, Verdict, judge
+from smartgrid.gridtime import iso, parse_instant
 from smartgrid.models import Location
 from smartgrid.simulation.compaction import Kind, Reading, compact
-from smartgrid.simulation.house import ObjectSpec, SimHouse, SimObject, simulate
-from smartgrid.simulation.houses import consumption_body, production_body
+from smartgrid.simulation.house import ObjectSpec, SimBattery, SimHouse, SimObject, battery_states, simulate
+from smartgrid.simulation.houses import battery_body, consumption_body, production_body
 from smartgrid.simulation.timeline import report_intervals
 from smartgrid.units import wh_to_mwh
 
@@ -129,3 +130,51 @@ def test_a_gap_in_a_day_splits_its_reading() -> None:
         ("03-02T00:00", 1440),
     ]
     assert [b["objects"]["fridge"] for _, b in compacted[:3]] == [0.555, 1.998, 2.664]
+
+
+def with_battery(start: datetime, end: datetime) -> list[Reading]:
+    """The house's readings and, as a house with a battery reports them, its states."""
+    house = solar_house()
+    battery = SimBattery(
+        batteryId="b-h-0123456789ab",
+        capacityMwh=5_000_000,
+        maxChargeW=1000,
+        maxDischargeW=1000,
+        initialMwh=0,
+        installedAt=iso(start),
+    )
+    readings, _ = simulate(house, {}, report_intervals(start, end, 1))
+    states = battery_states(battery, 0, readings)
+    return reported(start, end) + [("battery", battery_body(battery, s)) for s in states]
+
+
+def test_a_jump_keeps_the_battery_at_each_midnight_then_its_last_24_hours() -> None:
+    # Given a house with a battery over a jump from midnight to 15:00 two days later
+    hourly = with_battery(START, START + timedelta(days=2, hours=15))
+    # When compacted
+    compacted = compact(hourly)
+    # Then the battery is reported at the end of the first day, then hour by hour from 15:00 the day
+    # after (where the second day's merged reading ends)
+    kept = [str(b["timestamp"])[5:16] for k, b in compacted if k == "battery"]
+    assert kept == ["03-02T00:00"] + [
+        f"03-{2 + (15 + h) // 24:02d}T{(15 + h) % 24:02d}:00" for h in range(25)
+    ]
+    # And each kept state is the battery's state at that instant, within its rates of the one before
+    every = {str(b["timestamp"]): b["storedWh"] for k, b in hourly if k == "battery"}
+    previous = State(START, 0)
+    spec = BatterySpec(5_000_000, 1000, 1000)
+    for kind, body in compacted:
+        if kind == "battery":
+            assert body["storedWh"] == every[str(body["timestamp"])]
+            state = State(parse_instant(str(body["timestamp"])), wh_to_mwh(body["storedWh"]))
+            assert judge(spec, previous, state, None, state.at) is Verdict.ACCEPTED
+            previous = state
+    # And the readings are compacted as without a battery
+    assert [r for r in compacted if r[0] != "battery"] == compact(
+        reported(START, START + timedelta(days=2, hours=15))
+    )
+
+
+def test_a_short_move_with_a_battery_is_posted_as_it_is() -> None:
+    ticks = with_battery(START, START + timedelta(minutes=30))
+    assert compact(ticks) == ticks

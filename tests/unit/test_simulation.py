@@ -386,3 +386,42 @@ def test_a_house_without_readings_is_saved_too() -> None:
     outbox.add("h-1", [], SimHouseState(reportedUntil="2026-03-01T00:01:00Z"))
     outbox.close()
     assert client.batches == [] and saved == [["h-1"]]
+
+
+class FakeHeadEnd(FakeClient):
+    """Also takes battery states (`POST /batteries/states`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.states: list[int] = []
+
+    def post_battery_states(self, states: Sequence[Mapping[str, Any]]) -> BatchOutcome:
+        self.states.append(len(states))
+        outcome = BatchOutcome()
+        outcome.add({"accepted": len(states), "duplicates": 0, "refused": 0})
+        return outcome
+
+
+def test_battery_states_go_to_their_own_route_and_a_house_is_saved_after_them() -> None:
+    # Given an outbox of batches of 4
+    client = FakeHeadEnd()
+    saved: list[list[str]] = []
+    outbox: Outbox[SimHouseState] = Outbox(
+        lambda: client,  # type: ignore[arg-type, return-value]
+        lambda states: saved.append(list(states)),
+        batch=4,
+    )
+    tick = {"timestamp": "2026-03-01T00:00:00Z", "durationMinutes": 1}
+    state = {"batteryId": "b-h-1", "timestamp": "2026-03-01T00:01:00Z", "storedWh": 1.5}
+    # When a house with a battery adds two ticks of readings and their states, and one without adds one
+    outbox.add(
+        "h-1",
+        [("consumption", tick), ("production", tick), ("battery", state)] * 2,
+        SimHouseState(reportedUntil="x"),
+    )
+    outbox.add("h-2", [("consumption", tick)], SimHouseState(reportedUntil="x"))
+    outcome = outbox.close()
+    # Then readings and states are posted apart, batch by batch, and every house saved after its own
+    assert client.batches == [(2, 1), (1, 1)] and client.states == [1, 1]
+    assert saved == [["h-1", "h-2"]]
+    assert (outcome.batches, outcome.accepted) == (4, 7)

@@ -73,7 +73,8 @@ class BatchOutcome:
         self.refused += int(receipt.get("refused", 0))
         for result in receipt.get("results", []):
             if result.get("status") == "refused" and len(self.reasons) < 5:
-                self.reasons.append(f"{result.get('kind')} {result.get('index')}: {result.get('reason')}")
+                kind = result.get("kind") or f"battery {result.get('batteryId')}"
+                self.reasons.append(f"{kind} {result.get('index')}: {result.get('reason')}")
 
 
 _urls: dict[tuple[str, str, str], str] = {}
@@ -184,6 +185,26 @@ class GridClient:
         except GridClientError as error:
             if error.status != 404:
                 raise
+
+    def register_battery(self, house_id: str, house_token: str, body: Mapping[str, Any]) -> Any:
+        """The house (with its own token) fits a battery; the battery as the grid shows it."""
+        return self.request("POST", f"/houses/{house_id}/battery", dict(body), token=house_token)
+
+    def house_battery(self, house_id: str, house_token: str) -> Any:
+        return self.request("GET", f"/houses/{house_id}/battery", token=house_token, retry=True)
+
+    def post_battery_state(self, battery_id: str, token: str, timestamp: str, stored_wh: float) -> Any:
+        body = {"timestamp": timestamp, "storedWh": stored_wh}
+        return self.request("POST", f"/batteries/{battery_id}/state", body, token=token, retry=True)
+
+    def post_battery_states(self, states: Sequence[Mapping[str, Any]]) -> BatchOutcome:
+        """Posts battery states as head-end batches (`POST /batteries/states`, idempotent),
+        each battery's in time order."""
+        outcome = BatchOutcome()
+        for start in range(0, len(states), MAX_BATCH):
+            batch = [dict(s) for s in states[start : start + MAX_BATCH]]
+            outcome.add(self.request("POST", "/batteries/states", {"states": batch}, retry=True))
+        return outcome
 
     def post_readings(
         self, consumption: Sequence[Mapping[str, Any]], production: Sequence[Mapping[str, Any]]

@@ -18,6 +18,12 @@ Why this is right for staff who jump three months to see the bills:
 - the last day keeps its hours: the frames the jump closes, the production adapter's view of
   them, and the house's "today" read hour by hour as they did.
 
+A house's battery states (`battery`: what it holds at the end of each interval) are kept at
+each midnight before the last day, and all of them in the last day: a day's change of the
+battery goes with the day's merged readings, and each kept state is still within the
+battery's rates of the one before (the bound of a sum of intervals is at least the sum of
+their bounds).
+
 A move of up to an hour is reported tick by tick (`timeline.FINE_TICKS`): all of it lies in
 the last day, so live ticks are never compacted. Compaction depends only on the readings of
 one report, so a report run again (a retry) posts the very same readings: duplicates.
@@ -33,7 +39,7 @@ from typing import Any, Literal
 from smartgrid.gridtime import iso, parse_instant
 from smartgrid.units import mwh_to_wh, wh_to_mwh
 
-Kind = Literal["consumption", "production"]
+Kind = Literal["consumption", "production", "battery"]
 Reading = tuple[Kind, Mapping[str, Any]]
 
 KEEP_DETAIL_MINUTES = 24 * 60
@@ -90,9 +96,11 @@ def compact(readings: Sequence[Reading]) -> list[Reading]:
     all lie in the last day come back as they are."""
     if not readings:
         return []
-    timed = [(kind, _Timed.of(body)) for kind, body in readings]
-    keep_from = max(t.end for _, t in timed) - timedelta(minutes=KEEP_DETAIL_MINUTES)
-    if all(t.start >= keep_from for _, t in timed):
+    timed = [(kind, _Timed.of(body)) for kind, body in readings if kind != "battery"]
+    states = [(parse_instant(str(body["timestamp"])), body) for kind, body in readings if kind == "battery"]
+    ends = [t.end for _, t in timed] + [at for at, _ in states]
+    keep_from = max(ends) - timedelta(minutes=KEEP_DETAIL_MINUTES)
+    if all(t.start >= keep_from for _, t in timed) and all(at >= keep_from for at, _ in states):
         return list(readings)
     compacted: list[Reading] = []
     kinds: tuple[Kind, ...] = ("consumption", "production")
@@ -101,4 +109,9 @@ def compact(readings: Sequence[Reading]) -> list[Reading]:
         recent = [t.body for k, t in timed if k == kind and t.start >= keep_from]
         compacted.extend((kind, body) for body in _merged_per_day(older, kind))
         compacted.extend((kind, body) for body in recent)
+    compacted.extend(("battery", body) for at, body in states if at >= keep_from or _is_midnight(at))
     return compacted
+
+
+def _is_midnight(moment: datetime) -> bool:
+    return moment.hour == 0 and moment.minute == 0

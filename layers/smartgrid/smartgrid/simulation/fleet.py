@@ -1,5 +1,5 @@
 """What both fleets (houses, producers) share: calling the API, and posting readings as a
-head-end does, saving each device's state once its readings are all in (batches of at most
+head-end does, saving each device's state once its readings (and battery states) are all in (batches of at most
 MAX_BATCH readings, memory bounded whatever the jump). A long jump's readings are posted
 one per source and day but for the last day (see `compaction`): the same energies in a
 twenty-fourth of the readings.
@@ -92,12 +92,18 @@ class Outbox(Generic[T]):
         chunk, self._pending = self._pending[:count], self._pending[count:]
         consumption = [body for kind, body in chunk if kind == "consumption"]
         production = [body for kind, body in chunk if kind == "production"]
-        answer = self._client().post_readings(consumption, production)
-        self.outcome.batches += answer.batches
-        self.outcome.accepted += answer.accepted
-        self.outcome.duplicates += answer.duplicates
-        self.outcome.refused += answer.refused
-        self.outcome.reasons.extend(answer.reasons[: max(0, 5 - len(self.outcome.reasons))])
+        batteries = [body for kind, body in chunk if kind == "battery"]
+        answers = []
+        if consumption or production:
+            answers.append(self._client().post_readings(consumption, production))
+        if batteries:
+            answers.append(self._client().post_battery_states(batteries))
+        for answer in answers:
+            self.outcome.batches += answer.batches
+            self.outcome.accepted += answer.accepted
+            self.outcome.duplicates += answer.duplicates
+            self.outcome.refused += answer.refused
+            self.outcome.reasons.extend(answer.reasons[: max(0, 5 - len(self.outcome.reasons))])
         self._posted += count
         self._save_ready()
 

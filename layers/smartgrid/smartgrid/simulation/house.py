@@ -11,6 +11,11 @@ Objects:
   (so a shed object stops, and resumes when its plan says); without a plan yet it waits.
   Enabling it again (after disabling it) starts a new cycle;
 - `producer`: makes energy (solar panels, a DIY reactor): `powerW` is its peak.
+
+A house that produces may have a battery: over each interval the house's surplus
+(production - consumption) charges it and a deficit draws it, never above its capacity,
+below zero, or faster than its rates (see `battery_step`); it reports what the battery holds
+at the end of each interval.
 """
 
 from __future__ import annotations
@@ -23,6 +28,15 @@ from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from smartgrid.batteries import (
+    DEFAULT_CAPACITY_WH,
+    DEFAULT_RATE_W,
+    BatterySpec,
+    CapacityWh,
+    RateW,
+    State,
+    max_energy_mwh,
+)
 from smartgrid.gridtime import iso, parse_instant
 from smartgrid.models import Location, Policy, Strict
 from smartgrid.planning import Slot, energy_between, seconds_for
@@ -131,6 +145,39 @@ class SimObject(BaseModel):
         return wh_to_mwh(self.energyWh or 0)
 
 
+class BatteryRequest(Strict):
+    """A battery as staff fit it (`POST /sim/houses/{houseId}/battery`, or `battery` of
+    `POST /sim/houses`): registered through the grid's API with the house's own token."""
+
+    capacityWh: CapacityWh = DEFAULT_CAPACITY_WH
+    maxChargeW: RateW = DEFAULT_RATE_W
+    maxDischargeW: RateW = DEFAULT_RATE_W
+    storedWh: float = Field(
+        0.0, ge=0, le=10_000_000, allow_inf_nan=False, description="what it holds at first"
+    )
+
+    @model_validator(mode="after")
+    def _within_capacity(self) -> Self:
+        if self.storedWh > self.capacityWh:
+            raise ValueError("storedWh is more than capacityWh")
+        return self
+
+
+class SimBattery(BaseModel):
+    """A house's battery as the simulator keeps it (what it holds moves with the reports)."""
+
+    batteryId: str
+    capacityMwh: int
+    maxChargeW: float
+    maxDischargeW: float
+    initialMwh: int = Field(description="what it held when installed")
+    installedAt: str = Field(description="the grid instant of its first state")
+
+    @property
+    def spec(self) -> BatterySpec:
+        return BatterySpec(self.capacityMwh, self.maxChargeW, self.maxDischargeW)
+
+
 class SimHouse(BaseModel):
     """A simulated house: the device's identity (its token too: it is the device) and objects."""
 
@@ -141,6 +188,7 @@ class SimHouse(BaseModel):
     token: str
     producerId: str | None = None
     objects: list[SimObject] = Field(default_factory=list)
+    battery: SimBattery | None = None
     createdAt: str
 
     def object(self, name: str) -> SimObject | None:
@@ -185,6 +233,9 @@ class SimHouseState(BaseModel):
     delivered: dict[str, Progress] = Field(default_factory=dict)
     lastReadings: LastReadings | None = None
     planned: dict[str, PlanMark] = Field(default_factory=dict, description="objects with a plan asked for")
+    batteryMwh: int | None = Field(
+        None, description="what its battery holds at reportedUntil (None: as installed)"
+    )
 
 
 @dataclass(frozen=True)
@@ -311,3 +362,44 @@ def delivered_wh(obj: SimObject, state: SimHouseState | None) -> float | None:
     if obj.kind is not ObjectKind.SCHEDULABLE:
         return None
     return mwh_to_wh(done_mwh(obj, state.delivered) if state else 0)
+
+
+# The battery ----------------------------------------------------------------------------
+def battery_step(spec: BatterySpec, stored_mwh: int, surplus_mwh: int, minutes: float) -> int:
+    """What the battery holds after an interval of `minutes` in which the house had this
+    surplus (production - consumption; below 0, a deficit): the surplus charges it and a
+    deficit draws it, within its capacity, what it holds, and its rates over the interval."""
+    if surplus_mwh >= 0:
+        room = spec.capacity_mwh - stored_mwh
+        return stored_mwh + max(0, min(surplus_mwh, room, max_energy_mwh(spec.max_charge_w, minutes)))
+    drawn = min(-surplus_mwh, stored_mwh, max_energy_mwh(spec.max_discharge_w, minutes))
+    return stored_mwh - max(0, drawn)
+
+
+def battery_states(battery: SimBattery, stored_mwh: int, readings: list[HouseReading]) -> list[State]:
+    """What the battery holds at the end of each interval, from `stored_mwh` before the first.
+    An interval that ends before the battery was installed leaves it alone; one that straddles
+    the installation counts only the minutes since (its surplus in proportion)."""
+    installed = parse_instant(battery.installedAt)
+    states: list[State] = []
+    for reading in readings:
+        end = reading.interval.end
+        if end <= installed:
+            continue
+        minutes = reading.interval.minutes
+        present = min(float(minutes), (end - installed).total_seconds() / 60)
+        surplus = reading.production_mwh - sum(reading.objects.values())
+        if present < minutes:
+            surplus = int(surplus * present / minutes)
+        stored_mwh = battery_step(battery.spec, stored_mwh, surplus, present)
+        states.append(State(end, stored_mwh))
+    return states
+
+
+def battery_mwh(house: SimHouse, state: SimHouseState | None) -> int | None:
+    """What the house's battery holds now (as last reported, or as installed)."""
+    if house.battery is None:
+        return None
+    if state is not None and state.batteryMwh is not None:
+        return state.batteryMwh
+    return house.battery.initialMwh

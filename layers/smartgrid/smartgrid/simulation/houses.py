@@ -1,9 +1,11 @@
 """The `house` service: the fleet of simulated houses, each a real client of the grid's API.
 
 A house is registered through the API (`POST /houses`, then `POST /houses/{id}/producer`
-with its own token when it produces) and kept in SimHousesTable with its token: the
-simulator is the house's smart box. On every move of the clock, each house reports its
-objects' consumption and its production through the head-end (`POST /readings` batches).
+with its own token when it produces, and `POST /houses/{id}/battery` when staff fit it a
+battery) and kept in SimHousesTable with its token: the simulator is the house's smart box.
+On every move of the clock, each house reports its objects' consumption and its production
+through the head-end (`POST /readings` batches), and what its battery holds at the end of
+each interval (`POST /batteries/states` batches).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
+from smartgrid.batteries import State
 from smartgrid.errors import Conflict, NotFound, Unprocessable
 from smartgrid.gridclient import GridClient, GridClientError
 from smartgrid.gridtime import iso, parse_instant
@@ -23,6 +26,7 @@ from smartgrid.models import Location, Policy, Strict
 from smartgrid.simulation.fleet import GridApiError, Kind, Outbox, ReportSummary, call_api
 from smartgrid.simulation.house import (
     MAX_OBJECTS,
+    BatteryRequest,
     HouseReading,
     LastReadings,
     ObjectChange,
@@ -30,9 +34,12 @@ from smartgrid.simulation.house import (
     ObjectSchedule,
     ObjectSpec,
     PlanMark,
+    SimBattery,
     SimHouse,
     SimHouseState,
     SimObject,
+    battery_mwh,
+    battery_states,
     delivered_wh,
     done_mwh,
     needs_plan,
@@ -43,7 +50,7 @@ from smartgrid.simulation.profiles import Profile
 from smartgrid.simulation.timeline import ClockMove, report_intervals, span_to_report
 from smartgrid.stores.schedules import SchedulesStore
 from smartgrid.stores.simulation import Entry, SimulatorTable
-from smartgrid.units import mwh_to_wh
+from smartgrid.units import mwh_to_wh, wh_to_mwh
 
 R = TypeVar("R")
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -59,6 +66,7 @@ class HouseRequest(Strict):
     produces: bool | None = Field(
         None, description="register the house as a local producer (default: if it has producing objects)"
     )
+    battery: BatteryRequest | None = Field(None, description="fit it a battery (a house that produces)")
 
     @model_validator(mode="after")
     def _coherent(self) -> HouseRequest:
@@ -67,7 +75,15 @@ class HouseRequest(Strict):
             raise ValueError("object names must be unique in a house")
         if self.produces is False and any(o.kind is ObjectKind.PRODUCER for o in self.objects):
             raise ValueError("a house with producing objects produces")
+        if self.battery is not None and not self.will_produce:
+            raise ValueError("a battery is for a house that produces (produces, or a producing object)")
         return self
+
+    @property
+    def will_produce(self) -> bool:
+        if self.produces is not None:
+            return self.produces
+        return any(o.kind is ObjectKind.PRODUCER for o in self.objects)
 
 
 class ObjectView(BaseModel):
@@ -81,13 +97,21 @@ class ObjectView(BaseModel):
     deliveredWh: float | None = Field(None, description="schedulable: energy delivered in this cycle")
 
 
+class BatteryView(BaseModel):
+    batteryId: str
+    capacityWh: float
+    maxChargeW: float
+    maxDischargeW: float
+    storedWh: float = Field(description="what it holds at reportedUntil")
+
+
 class SimHouseView(BaseModel):
     houseId: str
     name: str
     location: Location
     producerId: str | None
     objects: list[ObjectView]
-    battery: None = Field(None, description="the house's battery (none yet)")
+    battery: BatteryView | None = Field(None, description="the house's battery, if it has one")
     reportedUntil: str | None = Field(None, description="every tick before this instant is reported")
     lastReadings: LastReadings | None = None
 
@@ -111,9 +135,27 @@ def view(house: SimHouse, state: SimHouseState | None) -> SimHouseView:
             )
             for o in house.objects
         ],
+        battery=battery_view(house, state),
         reportedUntil=state.reportedUntil if state else None,
         lastReadings=state.lastReadings if state else None,
     )
+
+
+def battery_view(house: SimHouse, state: SimHouseState | None) -> BatteryView | None:
+    stored = battery_mwh(house, state)
+    if house.battery is None or stored is None:
+        return None
+    return BatteryView(
+        batteryId=house.battery.batteryId,
+        capacityWh=mwh_to_wh(house.battery.capacityMwh),
+        maxChargeW=house.battery.maxChargeW,
+        maxDischargeW=house.battery.maxDischargeW,
+        storedWh=mwh_to_wh(stored),
+    )
+
+
+def battery_body(battery: SimBattery, state: State) -> dict[str, Any]:
+    return {"batteryId": battery.batteryId, "timestamp": iso(state.at), "storedWh": mwh_to_wh(state.mwh)}
 
 
 def consumption_body(house: SimHouse, reading: HouseReading) -> dict[str, Any]:
@@ -209,6 +251,8 @@ class HouseFleet:
             objects=[SimObject.of(o) for o in request.objects],
             createdAt=iso(datetime.now(UTC)),
         )
+        if request.battery is not None:
+            house = house.model_copy(update={"battery": self._fit_battery(house, request.battery)})
         state = SimHouseState(reportedUntil=now)  # it reports from the grid's current tick on
         self.table.create(house.houseId, house, state)
         return view(house, state)
@@ -216,6 +260,57 @@ class HouseFleet:
     def view(self, house_id: str) -> SimHouseView:
         entry = self.table.require(house_id)
         return view(entry.spec, entry.state)
+
+    def add_battery(self, house_id: str, request: BatteryRequest) -> SimHouseView:
+        """Thomas fits a battery to a house that produces: registered through the grid's API
+        with the house's own token, and its first state reported at the grid's time."""
+        entry = self.table.require(house_id)
+        house = entry.spec
+        if house.battery is not None:
+            raise Conflict(f"the house has a battery already: {house.battery.batteryId}", field="houseId")
+        if house.producerId is None:
+            raise Conflict(
+                "a battery is for a house that produces: add a producing object first", field="houseId"
+            )
+        battery = self._fit_battery(house, request)
+        return self._save(entry, house.model_copy(update={"battery": battery}))
+
+    def _fit_battery(self, house: SimHouse, request: BatteryRequest) -> SimBattery:
+        body = request.model_dump(exclude={"storedWh"})
+        try:
+            fitted = self._client().register_battery(house.houseId, house.token, body)
+        except GridClientError as error:
+            if error.status != 409:
+                raise GridApiError(f"the grid's API: {error}") from error
+            # Fitted already (a retry after the house failed to be saved): take it as it is.
+            return self._adopt_battery(house)
+        now = self._api(lambda api: api.clock())
+        battery = SimBattery(
+            batteryId=str(fitted["batteryId"]),
+            capacityMwh=wh_to_mwh(fitted["capacityWh"]),
+            maxChargeW=float(fitted["maxChargeW"]),
+            maxDischargeW=float(fitted["maxDischargeW"]),
+            initialMwh=wh_to_mwh(request.storedWh),
+            installedAt=now,
+        )
+        self._api(lambda api: api.post_battery_state(battery.batteryId, house.token, now, request.storedWh))
+        return battery
+
+    def _adopt_battery(self, house: SimHouse) -> SimBattery:
+        found = self._api(lambda api: api.house_battery(house.houseId, house.token))
+        latest = found.get("latestState") or {"timestamp": found["registeredAt"], "storedWh": 0}
+        if found.get("latestState") is None:
+            self._api(
+                lambda api: api.post_battery_state(found["batteryId"], house.token, latest["timestamp"], 0)
+            )
+        return SimBattery(
+            batteryId=str(found["batteryId"]),
+            capacityMwh=wh_to_mwh(found["capacityWh"]),
+            maxChargeW=float(found["maxChargeW"]),
+            maxDischargeW=float(found["maxDischargeW"]),
+            initialMwh=wh_to_mwh(latest["storedWh"]),
+            installedAt=str(latest["timestamp"]),
+        )
 
     def add_object(self, house_id: str, spec: ObjectSpec) -> SimHouseView:
         entry = self.table.require(house_id)
@@ -280,9 +375,19 @@ class HouseFleet:
                     if producer_id:
                         bodies.append(("production", production_body(producer_id, reading)))
                         production_mwh += reading.production_mwh
+                stored = battery_mwh(entry.spec, state)
+                battery = entry.spec.battery
+                if battery is not None and stored is not None:
+                    for battery_state in battery_states(battery, stored, readings):
+                        bodies.append(("battery", battery_body(battery, battery_state)))
+                        stored = battery_state.mwh
                 last = readings[-1].last_readings(producer_id is not None) if readings else state.lastReadings
                 following = SimHouseState(
-                    reportedUntil=move.now, delivered=delivered, lastReadings=last, planned=marks[entry.id]
+                    reportedUntil=move.now,
+                    delivered=delivered,
+                    lastReadings=last,
+                    planned=marks[entry.id],
+                    batteryMwh=stored,
                 )
                 outbox.add(entry.id, bodies, following)
                 summary.sources += 1
