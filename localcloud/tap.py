@@ -17,7 +17,12 @@ if TYPE_CHECKING:
 class TopicTap:
     def __init__(self, cloud: LocalCloud, topic_logical_id: str) -> None:
         self.cloud = cloud
-        self.topic_arn = cloud.provisioned.topics[topic_logical_id]
+        # a topic of the template by logical id, or any topic by ARN (one made at run time)
+        self.topic_arn = (
+            topic_logical_id
+            if topic_logical_id.startswith("arn:")
+            else cloud.provisioned.topics[topic_logical_id]
+        )
         with cloud.locked():
             sqs = cloud.clients.sqs
             self.queue_url = sqs.create_queue(QueueName=f"tap-{uuid.uuid4().hex}")["QueueUrl"]
