@@ -97,10 +97,20 @@ class AnyOf(Rule):
         return principal.role in self.roles
 
 
+class _UtilityProducer(Rule):
+    """Any utility producer (a producer not owned by a house), with its own token."""
+
+    label = "any utility producer"
+
+    def admits(self, principal: Principal, path: Mapping[str, Any], owners: OwnerLookup) -> bool:
+        return principal.role is Role.PRODUCER and principal.house_id is None
+
+
 ANYONE: Rule = _Anyone()
 STAFF: Rule = _Staff()
 HOUSE_SELF: Rule = HouseSelf()
 PRODUCER_SELF: Rule = ProducerSelf()
+UTILITY_PRODUCER: Rule = _UtilityProducer()
 
 
 class OwnerLookup:
