@@ -28,6 +28,7 @@ from smartgrid import aws
 from smartgrid.autarky import COMMUNITY, Change, Energy, SubjectState, subject_key
 from smartgrid.events import ClientNotification
 from smartgrid.gridtime import iso, parse_instant
+from smartgrid.stores.items import every_item
 from smartgrid.stores.outbox import Outbox, Record
 from smartgrid.stores.slots import SlotTable, SlotWrite
 
@@ -224,11 +225,4 @@ class AutarkyStore:
         return found
 
     def _query(self, condition: Any) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
-        items: list[dict[str, Any]] = []
-        while True:
-            answer = self.table.query(**params)
-            items.extend(answer.get("Items", []))
-            if "LastEvaluatedKey" not in answer:
-                return items
-            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return every_item(self.table.query, KeyConditionExpression=condition, ConsistentRead=True)

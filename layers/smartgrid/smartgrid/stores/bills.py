@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from smartgrid import aws
 from smartgrid.billing import Bill, Price
 from smartgrid.errors import Conflict
+from smartgrid.stores.items import every_item
 
 BILLING = {"pk": "BILLING", "sk": "CURSOR"}
 PRICES = "PRICES"
@@ -57,14 +58,10 @@ class BillsStore:
         condition: Any = Key("pk").eq(house_id)
         if before is not None:
             condition = condition & Key("sk").lt(before)
-        params: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
-        found: list[Bill] = []
-        while True:
-            answer = self.table.query(**params)
-            found.extend(_bill(item) for item in answer.get("Items", []))
-            if "LastEvaluatedKey" not in answer:
-                return found
-            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return [
+            _bill(i)
+            for i in every_item(self.table.query, KeyConditionExpression=condition, ConsistentRead=True)
+        ]
 
     def get(self, house_id: str, month: str) -> Bill | None:
         item = self.table.get_item(Key={"pk": house_id, "sk": month}, ConsistentRead=True).get("Item")

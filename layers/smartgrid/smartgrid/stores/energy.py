@@ -45,6 +45,7 @@ from smartgrid.events import BatteryState, ClientConsumption, HouseEnergy, Produ
 from smartgrid.gridtime import day_of, parse_instant
 from smartgrid.stores.daily import UNASSIGNED, resolve_communities
 from smartgrid.stores.outbox import Outbox
+from smartgrid.stores.slots import in_transactions
 
 EnergyReading = ClientConsumption | ProductionReading | BatteryState
 CommunityLookup = Callable[[Iterable[str]], Mapping[str, str | None]]
@@ -242,17 +243,7 @@ class EnergyStore:
 
     def _transact_all(self, actions: list[dict[str, Any]]) -> None:
         """Idempotent actions, up to TRANSACTION_ITEMS a call (an item once per call)."""
-        batch: list[dict[str, Any]] = []
-        touched: set[str] = set()
-        for action in actions:
-            item = repr(action["Update"]["Key"])
-            if batch and (item in touched or len(batch) == TRANSACTION_ITEMS):
-                self._transact(batch)
-                batch, touched = [], set()
-            batch.append(action)
-            touched.add(item)
-        if batch:
-            self._transact(batch)
+        in_transactions(actions, self._transact, TRANSACTION_ITEMS)
 
     def _transact(self, actions: list[dict[str, Any]]) -> None:
         dynamodb = aws.client("dynamodb")

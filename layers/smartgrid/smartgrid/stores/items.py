@@ -1,8 +1,9 @@
-"""Converting pydantic models to and from DynamoDB's resource-level items."""
+"""DynamoDB items: pydantic models to and from resource-level items, and every item of a paginated read."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -28,3 +29,14 @@ def _undecimal(value: Any) -> Any:
     if isinstance(value, list):
         return [_undecimal(v) for v in value]
     return value
+
+
+def every_item(call: Callable[..., dict[str, Any]], **params: Any) -> list[dict[str, Any]]:
+    """Every item a paginated query or scan returns (`table.query`, `table.scan`), page by page."""
+    items: list[dict[str, Any]] = []
+    while True:
+        answer = call(**params)
+        items.extend(answer.get("Items", []))
+        if "LastEvaluatedKey" not in answer:
+            return items
+        params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]

@@ -15,6 +15,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from smartgrid.events import ConsumptionPeak
+from smartgrid.stores.items import every_item
 from smartgrid.stores.outbox import Outbox, Record
 
 THRESHOLDS = "THRESHOLDS"
@@ -57,11 +58,4 @@ class PeaksStore:
         self.table.delete_item(Key={"communityId": THRESHOLDS, "key": community_id})
 
     def _query(self, condition: Any) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
-        items: list[dict[str, Any]] = []
-        while True:
-            answer = self.table.query(**params)
-            items.extend(answer.get("Items", []))
-            if "LastEvaluatedKey" not in answer:
-                return items
-            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return every_item(self.table.query, KeyConditionExpression=condition, ConsistentRead=True)

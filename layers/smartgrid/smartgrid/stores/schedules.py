@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from smartgrid import aws
 from smartgrid.gridtime import iso
 from smartgrid.schedules import MAX_SHED_MINUTES, ObjectPlan, Shedding
-from smartgrid.stores.items import from_item, to_item
+from smartgrid.stores.items import every_item, from_item, to_item
 
 COMMUNITY_INDEX = "byCommunity"
 # A shedding's anchor is at most a frame delay plus a late delivery before its start.
@@ -64,17 +64,12 @@ class SchedulesStore:
         return found
 
     def in_community(self, community_id: str) -> list[ObjectPlan]:
-        plans: list[ObjectPlan] = []
-        params: dict[str, Any] = {
-            "IndexName": COMMUNITY_INDEX,
-            "KeyConditionExpression": Key("communityId").eq(community_id),
-        }
-        while True:
-            answer = self.table.query(**params)
-            plans.extend(from_item(ObjectPlan, i) for i in answer.get("Items", []))
-            if "LastEvaluatedKey" not in answer:
-                return plans
-            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        items = every_item(
+            self.table.query,
+            IndexName=COMMUNITY_INDEX,
+            KeyConditionExpression=Key("communityId").eq(community_id),
+        )
+        return [from_item(ObjectPlan, i) for i in items]
 
     def save(self, plan: ObjectPlan, expected_version: int | None) -> ObjectPlan:
         """Writes the plan as version `expected_version + 1` (None: a new plan, or one that
@@ -129,18 +124,9 @@ class SheddingsStore:
 
     def between(self, community_id: str, first_anchor: str, last_anchor: str) -> list[Shedding]:
         """Sheddings anchored in [first_anchor, last_anchor] (the whole key range of those instants)."""
-        params: dict[str, Any] = {
-            "KeyConditionExpression": Key("communityId").eq(community_id)
-            & Key("key").between(first_anchor, last_anchor + "~"),
-            "ConsistentRead": True,
-        }
-        found: list[Shedding] = []
-        while True:
-            answer = self.table.query(**params)
-            found.extend(from_item(Shedding, i) for i in answer.get("Items", []))
-            if "LastEvaluatedKey" not in answer:
-                return found
-            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        condition = Key("communityId").eq(community_id) & Key("key").between(first_anchor, last_anchor + "~")
+        items = every_item(self.table.query, KeyConditionExpression=condition, ConsistentRead=True)
+        return [from_item(Shedding, i) for i in items]
 
     def not_over(self, community_id: str, now: datetime) -> list[Shedding]:
         """Sheddings still active at `now` or still to come."""

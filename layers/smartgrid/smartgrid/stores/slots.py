@@ -8,7 +8,7 @@ no marker to keep. Totals are sums over an item's slots, taken on read.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,18 +71,7 @@ class SlotTable:
                         }
                     }
                 )
-        # A transaction may touch an item once: an item's second part goes in the next one.
-        batch: list[dict[str, Any]] = []
-        touched: set[str] = set()
-        for action in actions:
-            item = repr(action["Update"]["Key"])
-            if batch and (item in touched or len(batch) == TRANSACTION_ITEMS):
-                self._transact(batch)
-                batch, touched = [], set()
-            batch.append(action)
-            touched.add(item)
-        if batch:
-            self._transact(batch)
+        in_transactions(actions, self._transact)
         return len(actions)
 
     def _transact(self, actions: list[dict[str, Any]]) -> None:
@@ -155,3 +144,23 @@ def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
         for name, value in item.items()
         if "S" in value or "N" in value
     }
+
+
+def in_transactions(
+    actions: list[dict[str, Any]],
+    transact: Callable[[list[dict[str, Any]]], None],
+    limit: int = TRANSACTION_ITEMS,
+) -> None:
+    """Update actions, in order, in transactions of up to `limit`: a transaction may touch an
+    item once, so an item's second action goes in the next one."""
+    batch: list[dict[str, Any]] = []
+    touched: set[str] = set()
+    for action in actions:
+        item = repr(action["Update"]["Key"])
+        if batch and (item in touched or len(batch) == limit):
+            transact(batch)
+            batch, touched = [], set()
+        batch.append(action)
+        touched.add(item)
+    if batch:
+        transact(batch)
