@@ -34,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -45,7 +46,7 @@ from smartgrid.events import BatteryState, ClientConsumption, HouseEnergy, Produ
 from smartgrid.gridtime import day_of, parse_instant
 from smartgrid.stores.daily import UNASSIGNED, resolve_communities
 from smartgrid.stores.outbox import Outbox
-from smartgrid.stores.slots import in_transactions
+from smartgrid.stores.slots import in_transactions, transact_idempotent
 
 EnergyReading = ClientConsumption | ProductionReading | BatteryState
 CommunityLookup = Callable[[Iterable[str]], Mapping[str, str | None]]
@@ -243,24 +244,8 @@ class EnergyStore:
 
     def _transact_all(self, actions: list[dict[str, Any]]) -> None:
         """Idempotent actions, up to TRANSACTION_ITEMS a call (an item once per call)."""
-        in_transactions(actions, self._transact, TRANSACTION_ITEMS)
+        in_transactions(actions, partial(transact_idempotent, retries=RETRIES), TRANSACTION_ITEMS)
 
-    def _transact(self, actions: list[dict[str, Any]]) -> None:
-        dynamodb = aws.client("dynamodb")
-        for attempt in range(RETRIES):
-            try:
-                if len(actions) == 1:
-                    dynamodb.update_item(**actions[0]["Update"])
-                else:
-                    dynamodb.transact_write_items(TransactItems=actions)
-                return
-            except ClientError as error:
-                code = error.response.get("Error", {}).get("Code", "")
-                retry = code in {"TransactionCanceledException", "TransactionConflictException"}
-                if not retry or attempt == RETRIES - 1:
-                    raise
-
-    # Recomputing -------------------------------------------------------------------------
     def settle(self, touched: Mapping[tuple[str, str], Touched]) -> None:
         """Recomputes the touched hours of each house day and stores those whose counts
         grew, with their change added to the community's and the grid's day."""

@@ -71,27 +71,8 @@ class SlotTable:
                         }
                     }
                 )
-        in_transactions(actions, self._transact)
+        in_transactions(actions, transact_idempotent)
         return len(actions)
-
-    def _transact(self, actions: list[dict[str, Any]]) -> None:
-        # One call for up to 100 items. Every action is an idempotent SET, so a conflict with
-        # a concurrent writer is simply tried again.
-        dynamodb = aws.client("dynamodb")
-        for attempt in range(RETRIES):
-            try:
-                if len(actions) == 1:
-                    dynamodb.update_item(**actions[0]["Update"])
-                else:
-                    dynamodb.transact_write_items(TransactItems=actions)
-                return
-            except ClientError as error:
-                code = error.response.get("Error", {}).get("Code", "")
-                if (
-                    code not in {"TransactionCanceledException", "TransactionConflictException"}
-                    or attempt == RETRIES - 1
-                ):
-                    raise
 
     def get(self, key: tuple[str, str]) -> dict[str, int]:
         item = aws.client("dynamodb").get_item(TableName=self.table_name, Key=self._key(key)).get("Item")
@@ -164,3 +145,23 @@ def in_transactions(
         touched.add(item)
     if batch:
         transact(batch)
+
+
+def transact_idempotent(actions: list[dict[str, Any]], retries: int = RETRIES) -> None:
+    """One call for up to 100 idempotent SET actions: a conflict with a concurrent writer is
+    simply tried again (the same values land whoever wins)."""
+    dynamodb = aws.client("dynamodb")
+    for attempt in range(retries):
+        try:
+            if len(actions) == 1:
+                dynamodb.update_item(**actions[0]["Update"])
+            else:
+                dynamodb.transact_write_items(TransactItems=actions)
+            return
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if (
+                code not in {"TransactionCanceledException", "TransactionConflictException"}
+                or attempt == retries - 1
+            ):
+                raise
