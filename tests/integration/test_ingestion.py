@@ -131,17 +131,18 @@ def test_a_handler_crashing_half_way_loses_and_doubles_nothing(
     # Given stores that crash after their first write call, once for each writer
     house = register_house(cloud)
     producer = register_producer(cloud)
-    real = slots.SlotTable._transact
+    real = slots.transact_idempotent
     crashed: set[str] = set()
 
-    def crash_after_first_write(table: slots.SlotTable, actions: list[dict[str, Any]]) -> None:
-        real(table, actions)
-        if table.table_name not in crashed:
-            crashed.add(table.table_name)
+    def crash_after_first_write(actions: list[dict[str, Any]], retries: int = slots.RETRIES) -> None:
+        real(actions, retries)
+        table_name = actions[0]["Update"]["TableName"]
+        if table_name not in crashed:
+            crashed.add(table_name)
             raise ConnectionError("the function died after a partial write")
 
     monkeypatch.setattr(slots, "TRANSACTION_ITEMS", 1)  # one item per write call: many calls a batch
-    monkeypatch.setattr(slots.SlotTable, "_transact", crash_after_first_write)
+    monkeypatch.setattr(slots, "transact_idempotent", crash_after_first_write)
     # and the tallied stores (daily totals) likewise, after their first transaction
     real_chunk = tally.Tally._apply_chunk
 

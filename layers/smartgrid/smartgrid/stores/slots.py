@@ -71,7 +71,7 @@ class SlotTable:
                         }
                     }
                 )
-        in_transactions(actions, transact_idempotent)
+        in_transactions(actions, transact_idempotent, TRANSACTION_ITEMS)
         return len(actions)
 
     def get(self, key: tuple[str, str]) -> dict[str, int]:
