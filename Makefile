@@ -11,7 +11,7 @@ HOUSES ?=
 TICK_SECONDS ?= 1
 DAYS ?= 7
 
-.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone test-slow bench-jump ci clean
+.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone test-slow bench-jump bench-schedule ci clean
 
 help:
 	@echo "make run        start Smartrix Grid locally on moto (API :3000, AWS endpoint :4566)"
@@ -20,6 +20,7 @@ help:
 	@echo "make openapi    regenerate the merged OpenAPI document"
 	@echo "make sam-validate / sam-build   SAM checks (no Docker)"
 	@echo "make bench-jump the long jump: HOUSES=30 simulated houses, DAYS=7 days fast-forwarded, timed and checked"
+	@echo "make bench-schedule  the scheduler's peaks against the LP bound, 100/1,000/10,000 loads (OUT=file.json)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required"; exit 1; }
@@ -71,6 +72,9 @@ scenario-backbone: setup
 
 bench-jump: setup  # a fast-forward of DAYS days with HOUSES houses: wall time, per function, AWS calls, exactness
 	$(BIN)/python -m benchmarks.long_jump --houses $(or $(HOUSES),30) --days $(DAYS)
+
+bench-schedule: setup  # our peak, the LP bound, the gap, naive and night-split peaks, solve time
+	$(BIN)/python -m benchmarks.schedule $(if $(OUT),--out $(OUT))
 
 ci: test sam-validate sam-build
 

@@ -1,5 +1,6 @@
 """consumption-scheduler, on the bus: a peak sheds its community (consumption.peak); producers
-at their limits shed the communities that draw most and warn staff (reach.production.limit)."""
+at their limits shed the communities that draw most and warn staff (reach.production.limit);
+each closed frame adds to its communities' load history, which plans learn from (electricity.frame)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from pydantic import Field
 
 from smartgrid.bus import Bus
 from smartgrid.consumer import consume_topics
-from smartgrid.events import ConsumptionPeak, Message, ReachProductionLimit, Topic
+from smartgrid.events import ConsumptionPeak, ElectricityFrame, Message, ReachProductionLimit, Topic
 from smartgrid.limitalerts import LimitWarnings
 from smartgrid.observability import observability
 from smartgrid.scheduling import SchedulerSettings
 from smartgrid.stores.frames import ClosedFramesRepository
+from smartgrid.stores.loadhistory import LoadHistoryStore
 from smartgrid.stores.outbox import lease_for
 
 obs = observability()
@@ -48,6 +50,10 @@ def on_peaks(settings: Settings, message: Message[ConsumptionPeak]) -> None:
         obs.logger.debug("peak shed" if shedding else "peak over already", extra=peak.model_dump())
 
 
+def on_frames(settings: Settings, message: Message[ElectricityFrame]) -> None:
+    LoadHistoryStore(settings.load_history_table).record(message.events)
+
+
 @obs.logger.inject_lambda_context
 @obs.tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -58,5 +64,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         {
             Topic.CONSUMPTION_PEAK: lambda message: on_peaks(settings, message),
             Topic.REACH_PRODUCTION_LIMIT: lambda message: on_limits(settings, message, lease_for(context)),
+            Topic.ELECTRICITY_FRAME: lambda message: on_frames(settings, message),
         },
     )

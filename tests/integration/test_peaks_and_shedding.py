@@ -37,10 +37,12 @@ def at(minute: int) -> str:
 
 
 def sim_house(cloud: LocalCloud, n: int, car_w: float | None = None) -> Any:
-    """A simulated house heated at 1,000 W, with a car of `car_w` needing an hour's charge."""
+    """A simulated house heated at 1,000 W, with a car of `car_w` needing an hour's charge
+    within the hour after it asks (at 00:01): it can only draw flat out."""
     objects: list[dict[str, Any]] = [{"name": "heating", "kind": "base", "powerW": 1000}]
     if car_w:
-        objects.append({"name": "car", "kind": "schedulable", "powerW": car_w, "energyWh": car_w})
+        car = {"name": "car", "kind": "schedulable", "powerW": car_w, "energyWh": car_w, "deadline": at(61)}
+        objects.append(car)
     body = {"name": f"house {n}", "location": {"lat": 45.76 + 0.001 * n, "lon": 4.84}, "objects": objects}
     return staff(cloud, "POST", "/sim/houses", body, 201)
 

@@ -17,7 +17,7 @@ import pytest
 from localcloud import LocalCloud
 from localcloud.demo import DemoFleet
 from smartgrid.gridclient import GridClient, api_url
-from smartgrid.gridtime import parse_instant
+from smartgrid.gridtime import iso, parse_instant
 from smartgrid.models import Location
 from smartgrid.schedules import PlanSlot
 from smartgrid.simulation.house import ObjectSchedule, ObjectSpec, SimHouse, SimObject, simulate
@@ -44,7 +44,11 @@ def fleet_house(n: int) -> dict[str, Any]:
         {"name": "appliances", "kind": "appliance", "powerW": 700, "profile": "household"},
     ]
     if n % 2 == 0:
-        objects.append({"name": "car", "kind": "schedulable", "powerW": 7400, "energyWh": 500})
+        # wanted by 00:06: planned flat from its first report (00:01) to then
+        deadline = iso(START + timedelta(minutes=6))
+        objects.append(
+            {"name": "car", "kind": "schedulable", "powerW": 7400, "energyWh": 500, "deadline": deadline}
+        )
     if n % 3 == 0:
         objects.append({"name": "solar panels", "kind": "producer", "powerW": 4000, "profile": "solar"})
     return {"name": f"house {n}", "location": {"lat": 45.76 + 0.01 * n, "lon": 4.84}, "objects": objects}
@@ -86,7 +90,7 @@ class TestAFleetOverTicks:
         producer = staff(grid, "POST", "/sim/producers", {"name": "Nikola", "productionW": 2000}, 201)
         grid.drain()
         # When the schedule ticks 20 times (the car of 500 Wh at 7,400 W asks a plan at the first
-        # report, then draws from the next tick and is done in 5 ticks)
+        # report, then draws from the next tick and is done by 00:06)
         grid.tick(20)
         # Then every house's stored day, and each object, is what the simulation computed
         intervals = [Interval(START + timedelta(minutes=m), 1) for m in range(20)]

@@ -256,12 +256,12 @@ def test_a_plan_request_asks_for_what_is_left_by_a_deadline_it_can_meet() -> Non
     )
     # Given 4 kWh delivered, 6 kWh left at 2 kW (3 h), and a deadline 2 h away
     body = plan_request(car, 4_000_000, at("2026-03-01T23:00:00"))
-    # Then it asks for 6 kWh, by the soonest it can finish (3 h and a minute), not the deadline it cannot meet
+    # Then it asks for 6 kWh, by the soonest it can finish (3 h: flat out), not the deadline it cannot meet
     assert body == {
         "energyWh": 6000.0,
         "maxPowerW": 2000,
         "earliestStart": "2026-03-01T23:00:00Z",
-        "deadline": "2026-03-02T02:01:00Z",
+        "deadline": "2026-03-02T02:00:00Z",
     }
 
 

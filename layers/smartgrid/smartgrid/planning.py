@@ -1,9 +1,10 @@
 """Placing a schedulable object's energy in time (pure: no AWS, no clock).
 
-A plan is a list of slots, each a constant power over [start, end), on whole seconds. The
-planner here fills the earliest time it may, at the object's full power, around the windows
-where the object's community is shed (a peak, a producer limit, staff by hand); the issue
-of schedules that flatten the load replaces `place` with an optimiser, and keeps the rest.
+A plan is a list of slots, each a constant power over [start, end), on whole seconds. `place`
+fills the earliest time it may, at the object's full power, around the windows where the
+object's community is shed (a peak, a producer limit, staff by hand): what a late plan, or
+an owner's fixed one moved out of a shedding, does. Plans that flatten the community's
+load are `communityplan`'s.
 
 Energies are exact: a slot of P W over s seconds holds P * s / 3.6 mWh, kept as a fraction;
 a plan's last slot is rounded up to the second, so a plan holds at least its energy.

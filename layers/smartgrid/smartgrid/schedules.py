@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import itertools
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from smartgrid.gridtime import iso, parse_instant
 from smartgrid.models import Strict
@@ -59,6 +60,9 @@ class ObjectPlan(BaseModel):
     slots: list[PlanSlot]
     finishesAt: str = Field(description="when the last slot ends")
     late: bool = Field(False, description="true when the plan cannot finish by the deadline any more")
+    fixed: bool = Field(
+        False, description="slots set by the owner (`PUT`): the scheduler plans the others around them"
+    )
     version: int = Field(1, description="incremented by every change; writes check it")
 
     def slot_list(self) -> list[Slot]:
@@ -73,6 +77,48 @@ class ObjectPlan(BaseModel):
                 "late": finishes > parse_instant(self.deadline),
             }
         )
+
+
+MAX_FIXED_SLOTS = 200
+
+
+class FixedSlot(Strict):
+    start: AwareDatetime
+    end: AwareDatetime
+    powerW: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("a slot must end after it starts")
+        return self
+
+
+class FixedSchedule(Strict):
+    """`PUT /houses/{houseId}/objects/{name}/schedule`: the owner sets the slots himself."""
+
+    slots: Annotated[list[FixedSlot], Field(min_length=1, max_length=MAX_FIXED_SLOTS)]
+
+    @field_validator("slots")
+    @classmethod
+    def _apart(cls, slots: list[FixedSlot]) -> list[FixedSlot]:
+        ordered = sorted(slots, key=lambda s: s.start)
+        for before, after in itertools.pairwise(ordered):
+            if after.start < before.end:
+                raise ValueError("slots must not overlap")
+        if (ordered[-1].end - ordered[0].start).total_seconds() > MAX_PLAN_HOURS * 3600:
+            raise ValueError(f"slots must fit within {MAX_PLAN_HOURS} hours")
+        return slots
+
+    def slot_list(self) -> list[Slot]:
+        return sorted(
+            (Slot(_second(s.start), _second(s.end), s.powerW) for s in self.slots),
+            key=lambda s: s.start,
+        )
+
+
+def _second(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 class ShedCause(StrEnum):

@@ -1,13 +1,18 @@
 """consumption-scheduler: plans for schedulable objects, and sheddings that move them.
 
-- A house asks for a plan (`ScheduleRequest`); the object draws at full power from when it
-  may, around its community's sheddings (see `planning`).
+- A house asks for a plan (`ScheduleRequest`): the community's objects still to run are
+  planned again together, so that its expected load (its other consumption by time of day,
+  less its production, plus the plans its owners fixed) is as flat as their windows allow
+  (see `communityplan`); what already ran, or runs now, never moves. An owner may fix an
+  object's slots himself (`FixedSchedule`): the others are planned around them.
 - A shedding stops a community's schedulable objects over [start, until): on a peak
   (`consumption.peak`), when producers reach their limits (`reach.production.limit`: the
   communities that draw most are shed until the schedulable load stopped covers the
-  shortfall), or by hand (staff). Every plan with energy in a shedding's window is planned
-  again from now: what already ran stays, the rest goes after the window, so the objects
-  resume by themselves when it ends. Ending a shedding early plans them again from now.
+  shortfall), or by hand (staff). The community's plans are planned again from now around
+  it: what already ran stays, nothing draws in the window, so the objects resume by
+  themselves when it ends and still finish by their deadlines when they can (a plan that
+  cannot says it is late). A fixed plan's energy in the window goes right after it. Ending
+  a shedding early plans them again from now.
 - Each cause is acted on once: a shedding is stored under its cause's key first, and a
   redelivered peak finds it and only re-applies it (planning again is idempotent).
 - A shedding starts at the grid's present (`now`), never in the past: houses have reported
@@ -16,22 +21,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 from pydantic import Field
 
 from smartgrid.clockservice import ClockReaderSettings, grid_now
+from smartgrid.communityplan import Demand, SlotGrid, level_with, plan_together
 from smartgrid.errors import Conflict, NotFound, Unprocessable
 from smartgrid.events import ConsumptionPeak, ElectricityFrame, ReachProductionLimit
-from smartgrid.gridtime import iso, parse_instant
-from smartgrid.planning import Window, energy_between, place, replan, seconds_for
-from smartgrid.schedules import ObjectPlan, ScheduleRequest, ShedCause, Shedding, ShedObject
+from smartgrid.flattening import Vector
+from smartgrid.gridtime import floor_to_tick, iso, parse_instant
+from smartgrid.loadforecast import expected_other_w, history_days
+from smartgrid.planning import Slot, Window, energy_between, joined, replan, seconds_for
+from smartgrid.schedules import FixedSchedule, ObjectPlan, ScheduleRequest, ShedCause, Shedding, ShedObject
 from smartgrid.stores.communities import CommunitiesRepository
+from smartgrid.stores.loadhistory import LoadHistoryStore
 from smartgrid.stores.schedules import SchedulesStore, SheddingsStore, StaleWrite
-from smartgrid.units import wh_to_mwh
+from smartgrid.units import mwh_to_wh, wh_to_mwh
 
-WRITE_ATTEMPTS = 5
+# The community's expected other load (W) on a grid of slots, given its plans, at `now`.
+Forecast = Callable[[str, SlotGrid, Sequence[Sequence[Slot]], datetime], Vector]
+
+
+@dataclass(frozen=True)
+class CommunityLoad:
+    """A day of a community: its expected other load and the load with its plans (W per tick)."""
+
+    grid: SlotGrid
+    other_w: Vector
+    with_plans_w: Vector
+    plans: list[ObjectPlan]
 
 
 def windows(sheddings: Iterable[Shedding]) -> list[Window]:
@@ -49,17 +72,25 @@ class Scheduler:
         sheddings: SheddingsStore,
         community_of: Callable[[str], str | None],
         hold_minutes: int,
+        forecast: Forecast,
+        tick_minutes: int = 1,
     ) -> None:
         self.plans = plans
         self.sheddings = sheddings
         self.community_of = community_of
         self.hold = timedelta(minutes=hold_minutes)
+        self.forecast = forecast
+        self.tick_minutes = tick_minutes
 
     # A house's plans ---------------------------------------------------------------------
-    def request(self, house_id: str, name: str, request: ScheduleRequest, now: datetime) -> ObjectPlan:
+    def _community(self, house_id: str) -> str:
         community = self.community_of(house_id)
         if community is None:
             raise Conflict("the house is not in a community yet: ask again once registered", field="houseId")
+        return community
+
+    def request(self, house_id: str, name: str, request: ScheduleRequest, now: datetime) -> ObjectPlan:
+        community = self._community(house_id)
         earliest = max(request.earliestStart or now, now)
         if request.deadline <= earliest:
             raise Unprocessable(
@@ -74,7 +105,6 @@ class Scheduler:
                 f"only {_hours(available)} from {iso(earliest)} to the deadline",
                 field="deadline",
             )
-        blocked = windows(self.sheddings.not_over(community, now))
         plan = ObjectPlan(
             houseId=house_id,
             name=name,
@@ -85,8 +115,29 @@ class Scheduler:
             deadline=iso(request.deadline),
             slots=[],
             finishesAt=iso(earliest),
-        ).with_slots(place(energy, request.maxPowerW, earliest, blocked))
-        return self.plans.save(plan, None)
+        )
+        return self._plan_with(community, now, plan)
+
+    def fix(self, house_id: str, name: str, request: FixedSchedule, now: datetime) -> ObjectPlan:
+        """The owner's own slots; the community's other plans are planned again around them."""
+        community = self._community(house_id)
+        slots = request.slot_list()
+        if slots[0].start < now:
+            raise Unprocessable(f"slots must start at {iso(now)} or later: the past is done", field="slots")
+        energy = sum((s.energy() for s in slots), Fraction(0))
+        plan = ObjectPlan(
+            houseId=house_id,
+            name=name,
+            communityId=community,
+            energyWh=mwh_to_wh(math.floor(energy)),
+            maxPowerW=max(s.power_w for s in slots),
+            earliestStart=iso(slots[0].start),
+            deadline=iso(slots[-1].end),
+            slots=[],
+            finishesAt=iso(slots[0].start),
+            fixed=True,
+        ).with_slots(joined(slots))
+        return self._plan_with(community, now, plan)
 
     def plan(self, house_id: str, name: str) -> ObjectPlan:
         found = self.plans.get(house_id, name)
@@ -171,7 +222,7 @@ class Scheduler:
         """Ends every shedding of the community now; its objects are planned again from now."""
         ended = [self.sheddings.end(s, iso(now)) for s in self.sheddings.not_over(community_id, now)]
         ended = [s for s in ended if s.sameAs is None]
-        self._replan_community(community_id, now, everything=True)
+        self._plan_community(community_id, now)
         return ended
 
     def sheddings_of(self, community_id: str, now: datetime) -> list[Shedding]:
@@ -205,7 +256,7 @@ class Scheduler:
             stored = self.sheddings.add(
                 shedding.model_copy(update={"objects": stopped, "shedW": sum(o.powerW for o in stopped)})
             )
-        self._replan_community(shedding.communityId, now)
+        self._plan_community(shedding.communityId, now)
         return stored
 
     def _nothing_to_stop(self, community_id: str, cause_at: datetime, now: datetime) -> bool:
@@ -237,37 +288,98 @@ class Scheduler:
                 )
         return sorted(found, key=lambda o: (o.houseId, o.name))
 
-    def _replan_community(self, community_id: str, now: datetime, *, everything: bool = False) -> None:
-        blocked = windows(self.sheddings.not_over(community_id, now))
-        for plan in self.plans.in_community(community_id):
-            self._replan(plan, blocked, now, everything)
+    def _plan_with(self, community_id: str, now: datetime, new: ObjectPlan) -> ObjectPlan:
+        planned = self._plan_community(community_id, now, new)
+        assert planned is not None  # a new plan is always stored and returned
+        return planned
 
-    def _replan(self, plan: ObjectPlan, blocked: list[Window], now: datetime, everything: bool) -> None:
-        for _attempt in range(WRITE_ATTEMPTS):
-            slots = plan.slot_list()
-            if not everything and not any(energy_between(slots, max(w.start, now), w.end) for w in blocked):
-                return  # nothing of it falls in a shedding: it stays as planned
-            if everything and parse_instant(plan.finishesAt) <= now:
-                return  # done already
-            moved = replan(
-                slots,
-                wh_to_mwh(plan.energyWh),
-                plan.maxPowerW,
-                parse_instant(plan.earliestStart),
-                now,
-                blocked,
-            )
-            if moved == slots:
-                return
-            try:
-                self.plans.save(plan.with_slots(moved), plan.version)
-                return
-            except StaleWrite:
-                fresh = self.plans.get(plan.houseId, plan.name)
-                if fresh is None:
-                    return  # cancelled meanwhile
-                plan = fresh
-        raise StaleWrite(f"{plan.houseId}/{plan.name} kept changing")
+    def _plan_community(
+        self, community_id: str, now: datetime, new: ObjectPlan | None = None
+    ) -> ObjectPlan | None:
+        """Plans the community's objects still to run again, together (with `new`, stored
+        first and returned); a plan another writer changed meanwhile is left as it is."""
+        plans = {(p.houseId, p.name): p for p in self.plans.in_community(community_id)}
+        if new is not None:
+            plans[(new.houseId, new.name)] = new
+        blocked = windows(self.sheddings.not_over(community_id, now))
+        moved = self._placed(community_id, list(plans.values()), blocked, now)
+        if new is not None:
+            key = (new.houseId, new.name)
+            new = self.plans.save(new.with_slots(moved.pop(key, new.slot_list())), None)
+        for key, slots in moved.items():
+            plan = plans[key]
+            if slots != plan.slot_list():
+                try:
+                    self.plans.save(plan.with_slots(slots), plan.version)
+                except StaleWrite:
+                    continue  # re-planned by another writer just now: its plan stands
+        return new
+
+    def _placed(
+        self, community_id: str, plans: list[ObjectPlan], blocked: list[Window], now: datetime
+    ) -> dict[tuple[str, str], list[Slot]]:
+        """Each plan's slots planned again from now: fixed ones moved out of sheddings only,
+        the others placed together over the community's expected load."""
+        fixed: dict[tuple[str, str], list[Slot]] = {}
+        kept: dict[tuple[str, str], list[Slot]] = {}
+        demands: list[Demand] = []
+        for plan in plans:
+            key, slots = (plan.houseId, plan.name), plan.slot_list()
+            if plan.fixed:
+                if any(energy_between(slots, max(w.start, now), w.end) for w in blocked):
+                    slots = replan(
+                        slots,
+                        wh_to_mwh(plan.energyWh),
+                        plan.maxPowerW,
+                        parse_instant(plan.earliestStart),
+                        now,
+                        blocked,
+                    )
+                fixed[key] = slots
+                continue
+            if slots and parse_instant(plan.finishesAt) <= now:
+                continue  # done already
+            ran = [part for s in slots if (part := s.clipped(s.start, min(s.end, now))) is not None]
+            left = wh_to_mwh(plan.energyWh) - round(sum((s.energy() for s in ran), Fraction(0)))
+            kept[key] = ran
+            start = max(now, parse_instant(plan.earliestStart))
+            demands.append(Demand(key, max(0, left), plan.maxPowerW, start, parse_instant(plan.deadline)))
+        if not demands:
+            return fixed
+        origin = floor_to_tick(now, self.tick_minutes)
+        grid = SlotGrid.covering(
+            origin, timedelta(minutes=self.tick_minutes), max(d.deadline for d in demands)
+        )
+        everything = [p.slot_list() for p in plans]
+        base = level_with(self.forecast(community_id, grid, everything, now), grid, list(fixed.values()))
+        placed = plan_together(demands, grid, base, blocked)
+        return {**fixed, **{key: joined([*ran, *placed.get(key, [])]) for key, ran in kept.items()}}
+
+    def community_schedule(self, community_id: str, day_start: datetime, now: datetime) -> CommunityLoad:
+        """Every plan with energy in the day, and the day's expected load with and without them."""
+        step = timedelta(minutes=self.tick_minutes)
+        grid = SlotGrid(day_start, step, round(timedelta(days=1) / step))
+        plans = self.plans.in_community(community_id)
+        everything = [p.slot_list() for p in plans]
+        other = self.forecast(community_id, grid, everything, now)
+        day_end = grid.start(grid.count)
+        shown = [
+            p for p, slots in zip(plans, everything, strict=True) if energy_between(slots, day_start, day_end)
+        ]
+        return CommunityLoad(grid, other, level_with(other, grid, everything), shown)
+
+
+@dataclass(frozen=True)
+class HistoryForecast:
+    """The community's other load at each time of day over its last days (see `loadforecast`)."""
+
+    history: LoadHistoryStore
+
+    def __call__(
+        self, community_id: str, grid: SlotGrid, plans: Sequence[Sequence[Slot]], now: datetime
+    ) -> Vector:
+        days = self.history.days(community_id, history_days(now.date()))
+        return expected_other_w(grid, days, plans, now)
 
 
 class SchedulerSettings(ClockReaderSettings):
@@ -276,6 +388,7 @@ class SchedulerSettings(ClockReaderSettings):
     schedules_table: str = Field(alias="SCHEDULES_TABLE")
     sheddings_table: str = Field(alias="SHEDDINGS_TABLE")
     communities_table: str = Field(alias="COMMUNITIES_TABLE")
+    load_history_table: str = Field(alias="LOAD_HISTORY_TABLE")
     shed_minutes: int = Field(60, alias="SHED_MINUTES", ge=1, le=24 * 60)
 
     def scheduler(self) -> Scheduler:
@@ -284,6 +397,8 @@ class SchedulerSettings(ClockReaderSettings):
             SheddingsStore(self.sheddings_table),
             CommunitiesRepository(self.communities_table).community_of,
             self.shed_minutes,
+            HistoryForecast(LoadHistoryStore(self.load_history_table)),
+            self.tick_minutes,
         )
 
     def now(self) -> datetime:

@@ -254,7 +254,7 @@ def plan_request(obj: SimObject, done_mwh: int, now: datetime) -> dict[str, obje
     deadline, or within a day; never a deadline it could not meet at full power."""
     left = obj.target_mwh - done_mwh
     deadline = parse_instant(obj.deadline) if obj.deadline else now + DEFAULT_DEADLINE
-    soonest = now + timedelta(seconds=seconds_for(left, obj.powerW) + 60)
+    soonest = now + timedelta(seconds=seconds_for(left, obj.powerW))
     return {
         "energyWh": mwh_to_wh(left),
         "maxPowerW": obj.powerW,
