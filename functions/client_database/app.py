@@ -18,7 +18,7 @@ from smartgrid.api import GridApi
 from smartgrid.clockservice import ClockReaderSettings, grid_now
 from smartgrid.errors import GridError
 from smartgrid.ids import HOUSE_PREFIX, new_id, new_token, token_sha256
-from smartgrid.models import House, HouseRecord, HouseStatus, Location, Policy, Strict
+from smartgrid.models import House, HouseRecord, HouseStatus, Location, Policy, PolicyChange, Strict
 from smartgrid.observability import observability
 from smartgrid.settings import AuthSettings
 from smartgrid.stores.clients import ClientsRepository
@@ -81,13 +81,17 @@ def register_house(registration: HouseRegistration) -> Registered:
     settings = Settings.from_env()
     house_id = new_id(HOUSE_PREFIX)
     token = new_token(house_id)
+    registered_at = grid_now(settings)  # grid time: bills run from the month it registered
+    policies = list(dict.fromkeys(registration.acceptedPolicies))
     record = HouseRecord(
         houseId=house_id,
         name=registration.name,
         location=registration.location,
-        acceptedPolicies=list(dict.fromkeys(registration.acceptedPolicies)),
+        acceptedPolicies=policies,
         status=HouseStatus.REGISTERING,
-        registeredAt=grid_now(settings),  # grid time: bills run from the month it registered
+        registeredAt=registered_at,
+        # What it accepts at registration counts from then on (data sales look it up).
+        policyChanges=[PolicyChange(at=registered_at, acceptedPolicies=policies)],
         tokenSha256=token_sha256(token),
     )
     repository = clients(settings)
@@ -114,11 +118,16 @@ def get_house(houseId: HouseId) -> HouseView:
 
 
 @app.patch(
-    "/houses/<houseId>", allow=(HOUSE_SELF, STAFF), summary="Rename a house or change its accepted policies"
+    "/houses/<houseId>",
+    allow=(HOUSE_SELF, STAFF),
+    summary="Rename a house or change its accepted policies",
+    description="A change of policies is recorded in `policyChanges` at the grid's time: data "
+    "sold to partners from then on follows it (a withdrawn policy leaves the next sales).",
 )
 def change_house(houseId: HouseId, change: HouseChange) -> HouseView:
-    settings = AuthSettings.from_env()
-    house = clients(settings).update(houseId, name=change.name, policies=change.acceptedPolicies)
+    settings = Settings.from_env()
+    at = grid_now(settings) if change.acceptedPolicies is not None else None
+    house = clients(settings).update(houseId, name=change.name, policies=change.acceptedPolicies, at=at)
     return view(house, settings)
 
 

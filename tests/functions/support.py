@@ -111,7 +111,7 @@ def table_items(cloud: LocalCloud, logical_id: str) -> list[dict[str, Any]]:
             if "LastEvaluatedKey" not in answer:
                 break
             params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-    return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=repr))  # B: bytes
 
 
 # Houses ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from localcloud import LocalCloud
 from smartgrid.ids import token_sha256
-from smartgrid.models import HouseRecord, HouseStatus, Location
+from smartgrid.models import HouseRecord, HouseStatus, Location, Policy, PolicyChange
 from smartgrid.stores.clients import ClientsRepository
 from tests.conftest import CLOCK_START, sample_event
 from tests.functions.support import (
@@ -57,6 +57,8 @@ def test_a_house_registers_and_its_workflow_starts(cloud: LocalCloud) -> None:
     assert record.acceptedPolicies == ["consumption"]
     assert record.tokenSha256 == token_sha256(token)
     assert record.registeredAt == CLOCK_START  # grid time (bills run from that month), not the wall clock
+    # And what it accepted at registration counts from then on (data sales read it)
+    assert record.policyChanges == [PolicyChange(at=CLOCK_START, acceptedPolicies=[Policy.CONSUMPTION])]
     assert token not in json.dumps(table_items(cloud, "ClientsTable"))
     # And the registration workflow was started for it, named after it
     (execution,) = [e for e in executions(cloud) if e["name"] == house_id]
@@ -178,6 +180,61 @@ def test_a_house_changes_its_name_and_policies(cloud: LocalCloud) -> None:
     assert answer.json()["acceptedPolicies"] == ["consumption", "production"]
     stored = clients(cloud).require(house.id)
     assert (stored.name, stored.acceptedPolicies) == ("Pierre & Marie Curie", ["consumption", "production"])
+
+
+def test_each_change_of_policies_is_recorded_at_the_grid_time(cloud: LocalCloud) -> None:
+    # Given a house that accepted consumption at registration
+    house = new_house(cloud, policies=["consumption"])
+
+    def change(body: dict[str, Any]) -> Any:
+        event = api_event(DIR, "patch_house", path={"houseId": house.id}, token=house.token, body=body)
+        answer = call(cloud, FUNCTION, event)
+        assert answer.status == 200, answer.body
+        return answer.json()
+
+    # When it withdraws it, is renamed, sends the same answer again, then accepts production
+    change({"acceptedPolicies": []})
+    change({"name": "Les Curie"})
+    change({"acceptedPolicies": []})
+    last = change({"acceptedPolicies": ["production"]})
+    # Then each real change is in its history, oldest first, at the grid's time; renames and repeats are not
+    assert last["acceptedPolicies"] == ["production"]
+    assert last["policyChanges"] == [
+        {"at": CLOCK_START, "acceptedPolicies": ["consumption"]},
+        {"at": CLOCK_START, "acceptedPolicies": []},
+        {"at": CLOCK_START, "acceptedPolicies": ["production"]},
+    ]
+    assert clients(cloud).require(house.id).policyChanges[-1] == PolicyChange(
+        at=CLOCK_START, acceptedPolicies=[Policy.PRODUCTION]
+    )
+
+
+def test_two_concurrent_changes_of_policies_both_land_in_the_history(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a house, and another change of its policies landing while one is being made
+    house = new_house(cloud, policies=["consumption"])
+    require = ClientsRepository.require
+    landed: list[bool] = []
+
+    def another_change_lands(
+        self: ClientsRepository, house_id: str, *, consistent: bool = False
+    ) -> HouseRecord:
+        found = require(self, house_id, consistent=consistent)
+        if not landed:
+            landed.append(True)
+            self.update(house_id, policies=[Policy.DETAILED], at="2026-03-01T00:05:00Z")
+        return found
+
+    monkeypatch.setattr(ClientsRepository, "require", another_change_lands)
+    # When the first change is written over what it read
+    changed = clients(cloud).update(house.id, policies=[Policy.PRODUCTION], at="2026-03-01T00:06:00Z")
+    # Then it saw the other change, read again, and both are in the history in order
+    assert [c.acceptedPolicies for c in changed.policyChanges] == [
+        [Policy.CONSUMPTION],
+        [Policy.DETAILED],
+        [Policy.PRODUCTION],
+    ]
 
 
 def test_a_bad_change_is_refused_and_the_record_is_unchanged(cloud: LocalCloud) -> None:

@@ -8,6 +8,7 @@ from smartgrid.access import (
     ANYONE,
     HEAD_END,
     HOUSE_SELF,
+    PARTNER_SELF,
     PRODUCER_SELF,
     STAFF,
     AnyOf,
@@ -235,3 +236,68 @@ def test_empty_head_end_hash_admits_nobody() -> None:
     auth = Authenticator("", OwnerLookup(HOUSE_HASHES.get, PRODUCERS.get), head_end_token_sha256="")
     with pytest.raises(Unauthorized):
         auth.principal(bearer(HEAD_END_TOKEN))
+
+
+# --- partners: known only where a partner store is given ----------------------------------------
+
+PARTNER = "pa-aaaaaaaaaaaa"
+OTHER_PARTNER = "pa-bbbbbbbbbbbb"
+PARTNER_TOKEN = new_token(PARTNER)
+OTHER_PARTNER_TOKEN = new_token(OTHER_PARTNER)
+PARTNER_HASHES = {PARTNER: token_sha256(PARTNER_TOKEN), OTHER_PARTNER: token_sha256(OTHER_PARTNER_TOKEN)}
+
+
+@pytest.fixture
+def auth_with_partners() -> Authenticator:
+    owners = OwnerLookup(HOUSE_HASHES.get, PRODUCERS.get, PARTNER_HASHES.get)
+    return Authenticator(token_sha256(STAFF_TOKEN), owners)
+
+
+def test_partner_token(auth_with_partners: Authenticator) -> None:
+    assert auth_with_partners.principal(bearer(PARTNER_TOKEN)) == Principal(Role.PARTNER, PARTNER)
+
+
+def test_partner_token_is_unknown_without_a_partner_store(auth: Authenticator) -> None:
+    # Given an API that serves no partner (no partner lookup) / Then a partner's token is refused
+    with pytest.raises(Unauthorized):
+        auth.principal(bearer(PARTNER_TOKEN))
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        new_token(PARTNER),  # right id, wrong secret
+        new_token("pa-unknown000000"),
+        f"{OTHER_PARTNER}.{PARTNER_TOKEN.partition('.')[2]}",  # another partner's id, this secret
+        token_sha256(PARTNER_TOKEN),
+    ],
+)
+def test_wrong_partner_token_is_unauthorized(auth_with_partners: Authenticator, token: str) -> None:
+    with pytest.raises(Unauthorized):
+        auth_with_partners.principal(bearer(token))
+
+
+def test_partner_on_its_own_route(auth_with_partners: Authenticator) -> None:
+    principal = auth_with_partners.check((PARTNER_SELF, STAFF), bearer(PARTNER_TOKEN), {"partnerId": PARTNER})
+    assert principal == Principal(Role.PARTNER, PARTNER)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [OTHER_PARTNER_TOKEN, HOUSE_TOKEN, UTILITY_TOKEN, STAFF_TOKEN],
+    ids=["another-partner", "a-house", "a-producer", "staff-is-not-the-partner"],
+)
+def test_others_on_a_partner_only_route_are_forbidden(auth_with_partners: Authenticator, token: str) -> None:
+    with pytest.raises(Forbidden):
+        auth_with_partners.check((PARTNER_SELF,), bearer(token), {"partnerId": PARTNER})
+
+
+def test_a_partner_is_not_staff_nor_a_house(auth_with_partners: Authenticator) -> None:
+    with pytest.raises(Forbidden):
+        auth_with_partners.check((STAFF,), bearer(PARTNER_TOKEN), {})
+    with pytest.raises(Forbidden):
+        auth_with_partners.check((HOUSE_SELF,), bearer(PARTNER_TOKEN), {"houseId": PARTNER})
+
+
+def test_describe_names_the_partner_rule() -> None:
+    assert describe((PARTNER_SELF, STAFF)) == "Who may call: the partner {partnerId} itself; staff."

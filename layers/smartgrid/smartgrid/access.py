@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from smartgrid.errors import Forbidden, Unauthorized
-from smartgrid.ids import HOUSE_PREFIX, PRODUCER_PREFIX, principal_of, token_matches
+from smartgrid.ids import HOUSE_PREFIX, PARTNER_PREFIX, PRODUCER_PREFIX, principal_of, token_matches
 
 
 class Role(StrEnum):
@@ -86,6 +86,20 @@ class ProducerSelf(Rule):
 
 
 @dataclass(frozen=True)
+class PartnerSelf(Rule):
+    """The partner named by a path parameter, with its own token."""
+
+    param: str = "partnerId"
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"the partner {{{self.param}}} itself"
+
+    def admits(self, principal: Principal, path: Mapping[str, Any], owners: OwnerLookup) -> bool:
+        return principal.role is Role.PARTNER and principal.id == path.get(self.param)
+
+
+@dataclass(frozen=True)
 class AnyOf(Rule):
     roles: tuple[Role, ...] = ()
 
@@ -110,19 +124,25 @@ ANYONE: Rule = _Anyone()
 STAFF: Rule = _Staff()
 HOUSE_SELF: Rule = HouseSelf()
 PRODUCER_SELF: Rule = ProducerSelf()
+PARTNER_SELF: Rule = PartnerSelf()
 UTILITY_PRODUCER: Rule = _UtilityProducer()
 
 
 class OwnerLookup:
-    """Reads the credential stores: token hashes, and which house owns a producer."""
+    """Reads the credential stores: token hashes, and which house owns a producer.
+
+    `partner_token_sha256` is given only to the functions that serve partners: without it a
+    partner's token is unknown (401) everywhere else."""
 
     def __init__(
         self,
         house_token_sha256: Callable[[str], str | None],
         producer_credentials: Callable[[str], tuple[str | None, str | None] | None],
+        partner_token_sha256: Callable[[str], str | None] | None = None,
     ) -> None:
         self._house_token = house_token_sha256
         self._producer = producer_credentials
+        self._partner_token = partner_token_sha256
 
     def house_token_sha256(self, house_id: str) -> str | None:
         return self._house_token(house_id)
@@ -133,6 +153,9 @@ class OwnerLookup:
     def house_of_producer(self, producer_id: str) -> str | None:
         found = self._producer(producer_id)
         return found[1] if found else None
+
+    def partner_token_sha256(self, partner_id: str) -> str | None:
+        return self._partner_token(partner_id) if self._partner_token else None
 
 
 HEAD_END = "head-end"  # the staff principal's id when the caller is the meter head-end
@@ -168,6 +191,10 @@ class Authenticator:
             found = self.owners.producer_token_and_house(principal_id)
             if found and found[0] and token_matches(token, found[0]):
                 return Principal(Role.PRODUCER, principal_id, found[1])
+        elif principal_id and principal_id.startswith(PARTNER_PREFIX):
+            expected = self.owners.partner_token_sha256(principal_id)
+            if expected and token_matches(token, expected):
+                return Principal(Role.PARTNER, principal_id)
         raise Unauthorized("unknown or revoked token")
 
     def check(

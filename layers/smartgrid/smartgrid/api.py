@@ -16,15 +16,20 @@ from smartgrid import aws
 from smartgrid.access import ANYONE, Authenticator, OwnerLookup, Principal, Rule, describe
 from smartgrid.errors import GridError
 from smartgrid.settings import AuthSettings
+from smartgrid.stores.partners import PartnersRepository
 
 BEARER = "bearerAuth"
 MAX_BODY_BYTES = 1_048_576
 
 
 def error_response(
-    status: int, code: str, message: str, fields: list[dict[str, str]] | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: list[dict[str, str]] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"error": code, "message": message}
+    body: dict[str, Any] = {**(details or {}), "error": code, "message": message}
     if fields:
         body["fields"] = fields
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
@@ -130,7 +135,7 @@ class GridApi(APIGatewayRestResolver):
 
     def _grid_error(self, error: GridError) -> Response:
         fields = [{"field": error.field, "message": error.message}] if error.field else None
-        return error_response(error.status, error.code, error.message, fields)
+        return error_response(error.status, error.code, error.message, fields, error.details)
 
     def _json_error(self, error: json.JSONDecodeError) -> Response:
         return error_response(
@@ -162,10 +167,12 @@ def _proxy(status: int, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def default_authenticator() -> Authenticator:
-    """Tokens checked against the client and producer stores (read-only)."""
+    """Tokens checked against the client and producer stores (read-only), and the partner
+    store for the functions given one (PARTNERS_TABLE)."""
     settings = AuthSettings.from_env()
     clients = aws.dynamodb_table(settings.clients_table)
     producers = aws.dynamodb_table(settings.producers_table)
+    partners = PartnersRepository(settings.partners_table) if settings.partners_table else None
 
     def house_token(house_id: str) -> str | None:
         item = clients.get_item(Key={"houseId": house_id}, ProjectionExpression="tokenSha256").get("Item")
@@ -181,7 +188,7 @@ def default_authenticator() -> Authenticator:
 
     return Authenticator(
         settings.staff_token_sha256,
-        OwnerLookup(house_token, producer_credentials),
+        OwnerLookup(house_token, producer_credentials, partners.token_sha256 if partners else None),
         head_end_token_sha256=settings.head_end_token_sha256,
     )
 

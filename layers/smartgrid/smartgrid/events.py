@@ -156,10 +156,15 @@ class ClientNotification(Event):
 
 
 class SaleData(Event):
+    """A partner bought data: what, for which days, from how many clients, for how much."""
+
     saleId: str
     partnerId: str
     dataType: Literal["consumption", "production", "detailed"]
-    datapoints: int
+    datapoints: int = Field(description="what the sale cost the partner")
+    firstDay: str = Field(description="first day of the data sold, YYYY-MM-DD")
+    lastDay: str = Field(description="last day of the data sold, YYYY-MM-DD")
+    clients: int = Field(description="how many consenting clients the data covers")
     timestamp: Instant
 
 

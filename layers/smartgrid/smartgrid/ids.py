@@ -14,6 +14,7 @@ import uuid
 HOUSE_PREFIX = "h-"
 PRODUCER_PREFIX = "p-"
 COMMUNITY_PREFIX = "c-"
+PARTNER_PREFIX = "pa-"
 
 
 def new_id(prefix: str) -> str:

@@ -24,6 +24,13 @@ class Location(Strict):
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
+class PolicyChange(Strict):
+    """The policies a client accepted from a grid time on (until its next change)."""
+
+    at: str = Field(description="grid time of the change")
+    acceptedPolicies: list[Policy]
+
+
 class HouseStatus(StrEnum):
     REGISTERING = "registering"
     ACTIVE = "active"
@@ -37,6 +44,11 @@ class House(Strict):
     status: HouseStatus
     communityId: str | None = None
     registeredAt: str
+    policyChanges: list[PolicyChange] = Field(
+        default_factory=list,
+        description="every change of the accepted policies, oldest first, from registration on "
+        "(the latest ones only: see `consent.MAX_CHANGES`)",
+    )
 
 
 class HouseRecord(House):

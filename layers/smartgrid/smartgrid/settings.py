@@ -38,6 +38,8 @@ class AuthSettings(EnvSettings):
     head_end_token_sha256: str = Field("", alias="HEAD_END_TOKEN_SHA256")
     clients_table: str = Field(alias="CLIENTS_TABLE")
     producers_table: str = Field(alias="PRODUCERS_TABLE")
+    # Only partner-api knows partners: elsewhere a partner's token is unknown (401).
+    partners_table: str = Field("", alias="PARTNERS_TABLE")
 
 
 class GridSettings(EnvSettings):

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, ConditionBase
 from botocore.exceptions import ClientError
 
 from smartgrid import aws
+from smartgrid.consent import with_change
 from smartgrid.errors import Conflict, NotFound
 from smartgrid.models import HouseRecord, HouseStatus, Policy
 from smartgrid.stores.items import from_item, to_item
+
+UPDATE_ATTEMPTS = 5
 
 
 class ClientsRepository:
@@ -30,12 +33,12 @@ class ClientsRepository:
     def delete(self, house_id: str) -> None:
         self.table.delete_item(Key={"houseId": house_id})
 
-    def get(self, house_id: str) -> HouseRecord | None:
-        item = self.table.get_item(Key={"houseId": house_id}).get("Item")
+    def get(self, house_id: str, *, consistent: bool = False) -> HouseRecord | None:
+        item = self.table.get_item(Key={"houseId": house_id}, ConsistentRead=consistent).get("Item")
         return from_item(HouseRecord, item) if item else None
 
-    def require(self, house_id: str) -> HouseRecord:
-        house = self.get(house_id)
+    def require(self, house_id: str, *, consistent: bool = False) -> HouseRecord:
+        house = self.get(house_id, consistent=consistent)
         if house is None:
             raise NotFound(f"no house {house_id}", field="houseId")
         return house
@@ -59,33 +62,58 @@ class ClientsRepository:
                 request = answer.get("UnprocessedKeys") or {}
         return found
 
-    def update(self, house_id: str, *, name: str | None, policies: list[Policy] | None) -> HouseRecord:
-        sets: list[str] = []
-        values: dict[str, Any] = {}
-        if name is not None:
-            sets.append("#name = :name")
-            values[":name"] = name
-        if policies is not None:
-            sets.append("acceptedPolicies = :policies")
-            values[":policies"] = [p.value for p in dict.fromkeys(policies)]
-        if not sets:
-            return self.require(house_id)
-        params: dict[str, Any] = {
-            "Key": {"houseId": house_id},
-            "UpdateExpression": "SET " + ", ".join(sets),
-            "ExpressionAttributeValues": values,
-            "ConditionExpression": Attr("houseId").exists(),
-            "ReturnValues": "ALL_NEW",
-        }
-        if name is not None:
-            params["ExpressionAttributeNames"] = {"#name": "name"}
-        try:
-            answer = self.table.update_item(**params)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise NotFound(f"no house {house_id}", field="houseId") from error
-            raise
-        return from_item(HouseRecord, answer["Attributes"])
+    def update(
+        self,
+        house_id: str,
+        *,
+        name: str | None = None,
+        policies: list[Policy] | None = None,
+        at: str | None = None,
+    ) -> HouseRecord:
+        """Renames the house and/or records the policies it accepts from grid time `at` on.
+        The policies are written on the condition that they are still those read: two
+        concurrent changes both land in the history, in order."""
+        for _ in range(UPDATE_ATTEMPTS):
+            current = self.require(house_id, consistent=True)
+            history = None
+            if policies is not None:
+                if at is None:
+                    raise ValueError("a change of policies needs its grid time")
+                history = with_change(current, policies, at)
+            sets: list[str] = []
+            names: dict[str, str] = {}
+            values: dict[str, Any] = {}
+            condition: ConditionBase = Attr("houseId").exists()
+            if name is not None:
+                sets.append("#name = :name")
+                names["#name"] = "name"
+                values[":name"] = name
+            if history is not None:
+                sets += ["acceptedPolicies = :policies", "policyChanges = :history"]
+                values[":policies"] = [p.value for p in history[-1].acceptedPolicies]
+                values[":history"] = [to_item(change) for change in history]
+                condition = condition & Attr("acceptedPolicies").eq(
+                    [p.value for p in current.acceptedPolicies]
+                )
+            if not sets:
+                return current
+            params: dict[str, Any] = {
+                "Key": {"houseId": house_id},
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ExpressionAttributeValues": values,
+                "ConditionExpression": condition,
+                "ReturnValues": "ALL_NEW",
+            }
+            if names:
+                params["ExpressionAttributeNames"] = names
+            try:
+                answer = self.table.update_item(**params)
+            except ClientError as error:
+                if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                    continue  # changed or deleted meanwhile: read it again
+                raise
+            return from_item(HouseRecord, answer["Attributes"])
+        raise Conflict("the house's policies kept changing meanwhile; try again", field="acceptedPolicies")
 
     def complete_registration(self, house_id: str, community_id: str) -> HouseRecord:
         """Idempotent: the workflow may run this step more than once."""

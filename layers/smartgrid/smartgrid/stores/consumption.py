@@ -8,7 +8,7 @@ read in one get.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from smartgrid.events import ClientConsumption, DetailedConsumptionReading
 from smartgrid.gridtime import day_of, parse_instant, slot_of
@@ -55,6 +55,11 @@ class DailyConsumptionStore:
     def community_days(self, community_id: str, dates: Sequence[str]) -> dict[str, int]:
         return self.items.totals(community_owner(community_id), dates)
 
+    def houses_days(self, house_ids: Collection[str], dates: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Each house's total of each day (mWh), house by house."""
+        found = self.items.totals_of(house_ids, dates)
+        return {h: {d: found[(h, d)] for d in dates} for h in house_ids}
+
     def grid_days(self, dates: Sequence[str]) -> dict[str, int]:
         return self.items.totals(GRID, dates)
 
@@ -80,6 +85,15 @@ class DetailedConsumptionStore:
     def objects(self, house_id: str, date: str) -> dict[str, dict[str, int]]:
         """Every object's slots for the day."""
         return self.slots.query(f"{house_id}#{date}")
+
+    def objects_days(self, house_id: str, dates: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Each object's total of each day (mWh), day by day (days without readings are absent)."""
+        found: dict[str, dict[str, int]] = {}
+        for date in dates:
+            objects = self.objects(house_id, date)
+            if objects:
+                found[date] = {name: sum(slots.values()) for name, slots in objects.items()}
+        return found
 
     def object(self, house_id: str, date: str, name: str) -> dict[str, int]:
         return self.slots.get((f"{house_id}#{date}", name))

@@ -7,7 +7,7 @@ grid day of its own (`grid#house`, `grid#utility`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Literal
 
 from smartgrid import aws
@@ -108,6 +108,13 @@ class DailyProductionStore:
     def days(self, producer_id: str, dates: Sequence[str]) -> dict[str, int]:
         """A producer's total of each day (mWh)."""
         return self.items.totals(producer_id, dates)
+
+    def producers_days(
+        self, producer_ids: Collection[str], dates: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """Each producer's total of each day (mWh), producer by producer."""
+        found = self.items.totals_of(producer_ids, dates)
+        return {p: {d: found[(p, d)] for d in dates} for p in producer_ids}
 
     def grid_days(self, dates: Sequence[str]) -> dict[str, dict[Kind, int]]:
         """Each day's production of house producers and of utility producers (mWh)."""
