@@ -7,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
@@ -40,3 +41,24 @@ def every_item(call: Callable[..., dict[str, Any]], **params: Any) -> list[dict[
         if "LastEvaluatedKey" not in answer:
             return items
         params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def set_on_existing(table: Any, key: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Sets the attributes of an item that must exist; its new attributes, or None if it does
+    not exist. An empty change reads nothing and writes nothing (the caller reads the item)."""
+    names = {f"#a{i}": name for i, name in enumerate(changes)}
+    values = {f":v{i}": value for i, value in enumerate(changes.values())}
+    try:
+        answer = table.update_item(
+            Key=key,
+            UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(changes))),
+            ExpressionAttributeNames={**names, "#k": next(iter(key))},
+            ExpressionAttributeValues=values,
+            ConditionExpression="attribute_exists(#k)",
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None
+        raise
+    return dict(answer["Attributes"])

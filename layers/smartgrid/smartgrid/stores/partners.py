@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 
 from smartgrid import aws
 from smartgrid.errors import Conflict, NotFound, Unprocessable
+from smartgrid.stores.items import set_on_existing
 from smartgrid.stores.outbox import Outbox
 
 INFO = "info"
@@ -147,34 +148,17 @@ class PartnersRepository:
         return str(item["tokenSha256"]) if item and "tokenSha256" in item else None
 
     def change(self, partner_id: str, *, name: str | None, trust_level: int | None) -> PartnerRecord:
-        sets: list[str] = []
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {}
+        changes: dict[str, Any] = {}
         if name is not None:
-            sets.append("#name = :name")
-            names["#name"] = "name"
-            values[":name"] = name
+            changes["name"] = name
         if trust_level is not None:
-            sets.append("trustLevel = :trust")
-            values[":trust"] = trust_level
-        if not sets:
+            changes["trustLevel"] = trust_level
+        if not changes:
             return self.require(partner_id)
-        params: dict[str, Any] = {
-            "Key": {"partnerId": partner_id, "part": INFO},
-            "UpdateExpression": "SET " + ", ".join(sets),
-            "ExpressionAttributeValues": values,
-            "ConditionExpression": Attr("partnerId").exists(),
-            "ReturnValues": "ALL_NEW",
-        }
-        if names:
-            params["ExpressionAttributeNames"] = names
-        try:
-            answer = self.table.update_item(**params)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise NotFound(f"no partner {partner_id}", field="partnerId") from error
-            raise
-        return _record(answer["Attributes"])
+        updated = set_on_existing(self.table, {"partnerId": partner_id, "part": INFO}, changes)
+        if updated is None:
+            raise NotFound(f"no partner {partner_id}", field="partnerId")
+        return _record(updated)
 
     def add_datapoints(
         self, partner_id: str, amount: int, key: str | None = None, fingerprint: str = ""

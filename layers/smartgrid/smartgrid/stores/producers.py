@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from smartgrid import aws
 from smartgrid.errors import Conflict, NotFound
 from smartgrid.models import ProducerRecord
-from smartgrid.stores.items import from_item, to_item
+from smartgrid.stores.items import from_item, set_on_existing, to_item
 
 BY_HOUSE_INDEX = "byHouse"
 
@@ -64,34 +64,17 @@ class ProducersRepository:
         return self.get(str(items[0]["producerId"])) if items else None
 
     def update(self, producer_id: str, *, name: str | None, limit_w: float | None) -> ProducerRecord:
-        sets: list[str] = []
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {}
+        changes: dict[str, Any] = {}
         if name is not None:
-            sets.append("#name = :name")
-            names["#name"] = "name"
-            values[":name"] = name
+            changes["name"] = name
         if limit_w is not None:
-            sets.append("productionLimitW = :limit")
-            values[":limit"] = to_item_number(limit_w)
-        if not sets:
+            changes["productionLimitW"] = to_item_number(limit_w)
+        if not changes:
             return self.require(producer_id)
-        params: dict[str, Any] = {
-            "Key": {"producerId": producer_id},
-            "UpdateExpression": "SET " + ", ".join(sets),
-            "ExpressionAttributeValues": values,
-            "ConditionExpression": Attr("producerId").exists(),
-            "ReturnValues": "ALL_NEW",
-        }
-        if names:
-            params["ExpressionAttributeNames"] = names
-        try:
-            answer = self.table.update_item(**params)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise NotFound(f"no producer {producer_id}", field="producerId") from error
-            raise
-        return from_item(ProducerRecord, answer["Attributes"])
+        updated = set_on_existing(self.table, {"producerId": producer_id}, changes)
+        if updated is None:
+            raise NotFound(f"no producer {producer_id}", field="producerId")
+        return from_item(ProducerRecord, updated)
 
     def all(self) -> list[ProducerRecord]:
         items: list[dict[str, Any]] = []
