@@ -16,7 +16,7 @@ from smartgrid import aws
 from smartgrid.access import ANYONE, HOUSE_SELF, STAFF
 from smartgrid.api import GridApi
 from smartgrid.clockservice import ClockReaderSettings, grid_now
-from smartgrid.errors import GridError
+from smartgrid.errors import GridError, NotFound
 from smartgrid.ids import HOUSE_PREFIX, new_id, new_token, token_sha256
 from smartgrid.models import House, HouseRecord, HouseStatus, Location, Policy, PolicyChange, Strict
 from smartgrid.observability import observability
@@ -56,6 +56,11 @@ class Registered(BaseModel):
     houseId: str
     token: str = Field(description="the house's bearer token: shown once, stored only as a hash")
     status: HouseStatus
+
+
+class TokenRotated(BaseModel):
+    houseId: str
+    token: str = Field(description="the house's new bearer token: shown once; the old one no longer works")
 
 
 class HouseView(House):
@@ -115,6 +120,20 @@ def register_house(registration: HouseRegistration) -> Registered:
 def get_house(houseId: HouseId) -> HouseView:
     settings = AuthSettings.from_env()
     return view(clients(settings).require(houseId), settings)
+
+
+@app.post(
+    "/houses/<houseId>/token",
+    allow=(HOUSE_SELF, STAFF),
+    status_code=201,
+    summary="Rotate a house's token (the old one stops working at once)",
+)
+def rotate_token(houseId: HouseId) -> TokenRotated:
+    settings = AuthSettings.from_env()
+    token = new_token(houseId)
+    if not clients(settings).replace_token(houseId, token_sha256(token)):
+        raise NotFound(f"no house {houseId}", field="houseId")
+    return TokenRotated(houseId=houseId, token=token)
 
 
 @app.patch(

@@ -166,6 +166,38 @@ def test_an_unknown_house_is_not_found(cloud: LocalCloud) -> None:
     assert answer.error_fields() == ["houseId"]
 
 
+# POST /houses/{houseId}/token --------------------------------------------------------------
+def test_a_house_rotates_its_token_and_the_old_one_stops_working(cloud: LocalCloud) -> None:
+    # Given a registered house and another one
+    house, other = new_house(cloud), new_house(cloud)
+    path = {"houseId": house.id}
+    # When the other house, or no one, asks for a new token for it
+    denied = call(cloud, FUNCTION, api_event(DIR, "post_token", path=path, token=other.token))
+    anonymous = call(cloud, FUNCTION, api_event(DIR, "post_token", path=path, token=None))
+    # And when the house itself does
+    rotated = call(cloud, FUNCTION, api_event(DIR, "post_token", path=path, token=house.token))
+    # Then only its own request got one, stored hashed
+    assert (denied.status, anonymous.status, rotated.status) == (403, 401, 201)
+    token = rotated.json()["token"]
+    assert rotated.json()["houseId"] == house.id and token != house.token
+    with cloud.locked():
+        record = clients(cloud).require(house.id)
+    assert record.tokenSha256 == token_sha256(token) and token not in record.model_dump_json()
+    # And the old token no longer opens its record, the new one does
+    old = call(cloud, FUNCTION, api_event(DIR, "get_house", path=path, token=house.token))
+    new = call(cloud, FUNCTION, api_event(DIR, "get_house", path=path, token=token))
+    assert (old.status, new.status) == (401, 200)
+
+
+def test_staff_rotate_a_token_and_an_unknown_house_gets_none(cloud: LocalCloud) -> None:
+    house = new_house(cloud)
+    assert call(cloud, FUNCTION, api_event(DIR, "post_token", path={"houseId": house.id})).status == 201
+    before = table_items(cloud, "ClientsTable")
+    unknown = call(cloud, FUNCTION, api_event(DIR, "post_token", path={"houseId": unknown_house_id()}))
+    assert (unknown.status, unknown.error_fields()) == (404, ["houseId"])
+    assert table_items(cloud, "ClientsTable") == before
+
+
 # PATCH /houses/{houseId} -----------------------------------------------------------------
 def test_a_house_changes_its_name_and_policies(cloud: LocalCloud) -> None:
     # Given a registered house

@@ -12,7 +12,7 @@ from smartgrid import aws
 from smartgrid.consent import with_change
 from smartgrid.errors import Conflict, NotFound
 from smartgrid.models import HouseRecord, HouseStatus, Policy
-from smartgrid.stores.items import from_item, to_item
+from smartgrid.stores.items import from_item, set_on_existing, to_item
 
 UPDATE_ATTEMPTS = 5
 
@@ -36,6 +36,10 @@ class ClientsRepository:
     def get(self, house_id: str, *, consistent: bool = False) -> HouseRecord | None:
         item = self.table.get_item(Key={"houseId": house_id}, ConsistentRead=consistent).get("Item")
         return from_item(HouseRecord, item) if item else None
+
+    def replace_token(self, house_id: str, token_sha256: str) -> bool:
+        """The house's token is now this one's (the old one stops working); False: no house."""
+        return set_on_existing(self.table, {"houseId": house_id}, {"tokenSha256": token_sha256}) is not None
 
     def require(self, house_id: str, *, consistent: bool = False) -> HouseRecord:
         house = self.get(house_id, consistent=consistent)
