@@ -1,11 +1,13 @@
 """house, on every move of the grid clock (`Clock Advanced`): every simulated house reports.
 
 Per-object consumption and production for each tick of the move (hourly readings for a long
-jump), posted through the head-end (`POST /readings` batches).
+jump), posted through the head-end (`POST /readings` batches); batteries follow the VPP's
+setpoints (read-only from the VPP's table).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
@@ -17,6 +19,8 @@ from smartgrid.settings import GridSettings
 from smartgrid.simulation.houses import HouseFleet, house_table, plan_lookup
 from smartgrid.simulation.timeline import ClockMove
 from smartgrid.stores.schedules import SchedulesStore
+from smartgrid.stores.vpp import VppRepository
+from smartgrid.vppservice import setpoints
 
 obs = observability()
 
@@ -24,6 +28,7 @@ obs = observability()
 class Settings(ApiClientSettings, GridSettings):
     sim_houses_table: str = Field(alias="SIM_HOUSES_TABLE")
     schedules_table: str = Field(alias="SCHEDULES_TABLE")
+    vpp_table: str = Field(alias="VPP_TABLE")
 
 
 @obs.logger.inject_lambda_context
@@ -37,6 +42,7 @@ def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
         house_table(settings.sim_houses_table),
         lambda: GridClient.from_settings(settings),
         plan_lookup(SchedulesStore(settings.schedules_table)),
+        partial(setpoints, VppRepository(settings.vpp_table)),
     )
     summary = fleet.report(move)
     if summary.refused:

@@ -137,6 +137,30 @@ class Projection(BaseModel):
     total: Decimal
 
 
+class VppShare(BaseModel):
+    """What the house delivered to the virtual power plant's orders over the bill's days: part
+    of its exchange with the grid above (sold energy credited at the sell price, bought energy
+    charged at the buy price), shown apart, never counted twice."""
+
+    soldWh: float = Field(description="exported for sell orders (included in soldWh)")
+    boughtWh: float = Field(description="stored for buy orders (charged within boughtWh)")
+    credited: Decimal = Field(description="soldWh at the days' sell prices (included in amountCredited)")
+    charged: Decimal = Field(description="boughtWh at the days' buy prices (included in amountDue)")
+
+
+def vpp_share(delivered: DailyExchange, prices: PriceList) -> VppShare | None:
+    """The VPP line of a bill from what the house delivered per day (sold, bought mWh)."""
+    if not any(sold or bought for sold, bought in delivered.values()):
+        return None
+    amounts = priced({day: (bought, sold) for day, (sold, bought) in delivered.items()}, prices)
+    return VppShare(
+        soldWh=mwh_to_wh(amounts.sold_mwh),
+        boughtWh=mwh_to_wh(amounts.bought_mwh),
+        credited=money(amounts.credited),
+        charged=money(amounts.due),
+    )
+
+
 class Bill(BaseModel):
     houseId: str
     month: str
@@ -151,6 +175,7 @@ class Bill(BaseModel):
     currency: str = CURRENCY
     final: bool = Field(description="true once the month is closed: it never changes afterwards")
     projection: Projection | None = Field(None, description="the current month only: projected to its end")
+    vpp: VppShare | None = Field(None, description="its part in the virtual power plant's orders, if any")
     days: dict[str, tuple[int, int]] = Field(
         default_factory=dict, exclude=True, description="what it billed per day (mWh), own and adjusted"
     )

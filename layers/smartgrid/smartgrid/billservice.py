@@ -27,6 +27,7 @@ from smartgrid.billing import (
     months_between,
     next_month,
     projection,
+    vpp_share,
 )
 from smartgrid.errors import NotFound
 from smartgrid.gridtime import parse_instant
@@ -34,6 +35,8 @@ from smartgrid.models import HouseRecord
 from smartgrid.stores.bills import BillsStore
 
 Exchange = Callable[[str, Sequence[str]], DailyExchange]
+# Per day, what the house delivered to the VPP's orders: (sold, bought) mWh (the VPP's, read-only).
+VppDeliveries = Callable[[str, Sequence[str]], DailyExchange]
 
 
 class BillingService:
@@ -45,7 +48,9 @@ class BillingService:
         houses: Callable[[], list[HouseRecord]],
         default_price: Price,
         lateness: timedelta,
+        vpp: VppDeliveries | None = None,
     ) -> None:
+        self.vpp = vpp
         self.store = store
         self.exchange = exchange
         self.house = house
@@ -100,7 +105,9 @@ class BillingService:
         checked = sorted(set(billed) | set(charged))
         actual = self.exchange(house_id, checked)
         late = differences(charged, {d: actual.get(d, (0, 0)) for d in charged})
-        return bill(house_id, month, billed, actual, prices, final=final, adjusted=late)
+        found = bill(house_id, month, billed, actual, prices, final=final, adjusted=late)
+        share = vpp_share(self.vpp(house_id, billed), prices) if self.vpp else None
+        return found.model_copy(update={"vpp": share}) if share else found
 
     # Closing months --------------------------------------------------------------------------
     def close_due(self, move_start: datetime) -> list[str]:

@@ -44,6 +44,7 @@ from smartgrid.readings import ObjectName
 from smartgrid.simulation.profiles import Profile, factor
 from smartgrid.simulation.timeline import Interval
 from smartgrid.units import mwh_to_wh, watts_over_minutes_mwh, wh_to_mwh
+from smartgrid.vpp import Setpoint, Side
 
 DEFAULT_CHARGE_HOURS = 5  # the seed's default: a schedulable object charges 5 h
 MAX_OBJECTS = 100
@@ -376,10 +377,45 @@ def battery_step(spec: BatterySpec, stored_mwh: int, surplus_mwh: int, minutes: 
     return stored_mwh - max(0, drawn)
 
 
-def battery_states(battery: SimBattery, stored_mwh: int, readings: list[HouseReading]) -> list[State]:
+def dispatched_step(
+    spec: BatterySpec, stored_mwh: int, surplus_mwh: int, minutes: float, setpoint: Setpoint
+) -> int:
+    """What the battery holds after an interval in which the VPP asked the house to export
+    (sell) or store (buy) `setpoint.mwh`. Selling: the house exports its surplus first and its
+    battery makes up the rest, never below the reserve for the VPP (the house's own deficit
+    still draws it as usual), never faster than its rate; a surplus beyond the setpoint charges
+    it as usual. Buying: the battery takes its own surplus and the setpoint from the grid,
+    within its room and charge rate."""
+    if setpoint.side is Side.BUY:
+        room = spec.capacity_mwh - stored_mwh
+        taken = min(max(surplus_mwh, 0) + setpoint.mwh, room, max_energy_mwh(spec.max_charge_w, minutes))
+        return stored_mwh + max(0, taken)
+    wanted = surplus_mwh - setpoint.mwh
+    if wanted >= 0:
+        return battery_step(spec, stored_mwh, wanted, minutes)
+    for_vpp = min(-wanted, max_energy_mwh(spec.max_discharge_w, minutes), stored_mwh - setpoint.reserve_mwh)
+    own = stored_mwh - battery_step(spec, stored_mwh, min(surplus_mwh, 0), minutes)
+    return stored_mwh - max(0, for_vpp, own)
+
+
+def interval_setpoint(setpoints: Mapping[datetime, Setpoint], interval: Interval) -> Setpoint | None:
+    """The VPP's asks over the ticks of an interval, summed (one order at a time)."""
+    found = [p for at, p in setpoints.items() if interval.start <= at < interval.end]
+    if not found:
+        return None
+    return Setpoint(found[0].side, sum(p.mwh for p in found), found[0].reserve_mwh)
+
+
+def battery_states(
+    battery: SimBattery,
+    stored_mwh: int,
+    readings: list[HouseReading],
+    setpoints: Mapping[datetime, Setpoint] | None = None,
+) -> list[State]:
     """What the battery holds at the end of each interval, from `stored_mwh` before the first.
     An interval that ends before the battery was installed leaves it alone; one that straddles
-    the installation counts only the minutes since (its surplus in proportion)."""
+    the installation counts only the minutes since (its surplus in proportion). Over an
+    interval the VPP dispatches (`setpoints`, by tick start) the battery follows it."""
     installed = parse_instant(battery.installedAt)
     states: list[State] = []
     for reading in readings:
@@ -389,9 +425,14 @@ def battery_states(battery: SimBattery, stored_mwh: int, readings: list[HouseRea
         minutes = reading.interval.minutes
         present = min(float(minutes), (end - installed).total_seconds() / 60)
         surplus = reading.production_mwh - sum(reading.objects.values())
+        setpoint = interval_setpoint(setpoints, reading.interval) if setpoints else None
         if present < minutes:
             surplus = int(surplus * present / minutes)
-        stored_mwh = battery_step(battery.spec, stored_mwh, surplus, present)
+            setpoint = None
+        if setpoint is None:
+            stored_mwh = battery_step(battery.spec, stored_mwh, surplus, present)
+        else:
+            stored_mwh = dispatched_step(battery.spec, stored_mwh, surplus, present, setpoint)
         states.append(State(end, stored_mwh))
     return states
 

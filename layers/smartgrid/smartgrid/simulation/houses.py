@@ -51,6 +51,7 @@ from smartgrid.simulation.timeline import ClockMove, report_intervals, span_to_r
 from smartgrid.stores.schedules import SchedulesStore
 from smartgrid.stores.simulation import Entry, SimulatorTable
 from smartgrid.units import mwh_to_wh, wh_to_mwh
+from smartgrid.vpp import Setpoint
 
 R = TypeVar("R")
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -181,6 +182,8 @@ HouseEntry = Entry[SimHouse, SimHouseState]
 ObjectKey = tuple[str, str]
 # The plans of schedulable objects, by (house, object): consumption-scheduler's, read-only.
 PlanLookup = Callable[[list[ObjectKey]], Mapping[ObjectKey, ObjectSchedule]]
+# The VPP's setpoints of houses over [first, last), by house then tick start: the VPP's, read-only.
+DispatchLookup = Callable[[list[str], datetime, datetime], Mapping[str, Mapping[datetime, Setpoint]]]
 CHUNK = 100  # houses whose plans are read together
 
 
@@ -216,11 +219,16 @@ def _chunks(entries: Iterable[HouseEntry], size: int) -> Iterator[list[HouseEntr
 
 class HouseFleet:
     def __init__(
-        self, table: HouseTable, client: Callable[[], GridClient], plans: PlanLookup | None = None
+        self,
+        table: HouseTable,
+        client: Callable[[], GridClient],
+        plans: PlanLookup | None = None,
+        dispatch: DispatchLookup | None = None,
     ) -> None:
         self.table = table
         self._client = client
         self._plans = plans
+        self._dispatch = dispatch
 
     def _api(self, call: Callable[[GridClient], R]) -> R:
         return call_api(self._client, call)
@@ -358,6 +366,7 @@ class HouseFleet:
             states = {e.id: e.state or SimHouseState(reportedUntil=move.previous) for e in chunk}
             marks = {e.id: self._ask_for_plans(e.spec, states[e.id], move, summary) for e in chunk}
             schedules = self._schedules(chunk, states, marks)
+            setpoints = self._setpoints(chunk, states, move)
             for entry in chunk:
                 state = states[entry.id]
                 span = span_to_report(move, state.reportedUntil)
@@ -378,7 +387,8 @@ class HouseFleet:
                 stored = battery_mwh(entry.spec, state)
                 battery = entry.spec.battery
                 if battery is not None and stored is not None:
-                    for battery_state in battery_states(battery, stored, readings):
+                    own_setpoints = setpoints.get(entry.id)
+                    for battery_state in battery_states(battery, stored, readings, own_setpoints):
                         bodies.append(("battery", battery_body(battery, battery_state)))
                         stored = battery_state.mwh
                 last = readings[-1].last_readings(producer_id is not None) if readings else state.lastReadings
@@ -430,6 +440,16 @@ class HouseFleet:
                 self._api(partial(_cancel_schedule, house=house, name=name))
                 del marks[name]
         return marks
+
+    def _setpoints(
+        self, chunk: list[HouseEntry], states: Mapping[str, SimHouseState], move: ClockMove
+    ) -> Mapping[str, Mapping[datetime, Setpoint]]:
+        """The VPP's setpoints of the chunk's houses with a battery, over what they report."""
+        with_battery = [e.id for e in chunk if e.spec.battery is not None]
+        if not with_battery or self._dispatch is None:
+            return {}
+        first = min(parse_instant(states[h].reportedUntil) for h in with_battery)
+        return self._dispatch(with_battery, first, parse_instant(move.now))
 
     def _schedules(
         self,
