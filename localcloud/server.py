@@ -358,7 +358,9 @@ class GridServer:
             peaks = self._taps["ConsumptionPeakTopic"].events() if self._taps else []
             self.say(f"{line} | {describe_peaks(peaks)}" if peaks else line)
         for alert in self._taps["AlertTopic"].events() if self._taps else []:
-            self.say(f"alert: {alert.get('message', alert)}")
+            # a malfunction is published as it opens, while it lasts, and as it closes
+            closed = " closed" if alert.get("status") == "closed" else ""
+            self.say(f"alert{closed}: {alert.get('message', alert)}")
         dead = {queue: depth for queue, depth in self.cloud.dead_letters().items() if depth}
         if dead != self._dead_letters:
             if dead:

@@ -2,7 +2,8 @@
 
 A house posts its reading for a tick; a head-end posts batches of readings (consumption and
 production) for many houses and producers. Each reading is recorded once in the ledger and
-published on `consumption.raw.detailed` (production on `production.raw.global`).
+published on `consumption.raw.detailed` (production on `production.raw.global`). A reading
+with a negative energy is refused (alone, in a batch) and reported on `reading.refused`.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ from pydantic import BaseModel, Field
 
 from smartgrid.access import HOUSE_SELF, STAFF
 from smartgrid.api import GridApi
+from smartgrid.bus import Bus
 from smartgrid.errors import GridError, Unprocessable
-from smartgrid.events import DetailedConsumptionReading, ProductionReading
+from smartgrid.events import DetailedConsumptionReading, ProductionReading, ReadingRefused
 from smartgrid.observability import observability
 from smartgrid.providers import ProviderSettings, Receipt, intake, receipt
 from smartgrid.readings import (
     MAX_BATCH,
     ConsumptionBody,
     HeadEndBatch,
+    NegativeEnergy,
     consumption_reading,
     production_reading,
 )
+from smartgrid.refusals import negative_consumption, negative_production, report
 from smartgrid.stores.clients import ClientsRepository
 from smartgrid.stores.ledger import Outcome
 from smartgrid.stores.producers import ProducersRepository
@@ -58,7 +62,11 @@ def post_consumption(
 ) -> Receipt:
     settings = ProviderSettings.from_env()
     house = ClientsRepository(settings.clients_table).require(houseId)
-    reading = consumption_reading(houseId, body, settings.tick_minutes, community_id=house.communityId)
+    try:
+        reading = consumption_reading(houseId, body, settings.tick_minutes, community_id=house.communityId)
+    except NegativeEnergy as error:
+        report(Bus(), [negative_consumption(houseId, house.communityId, error)])
+        raise
     (outcome,) = intake(settings).submit([reading])
     return receipt(outcome, reading.timestamp)
 
@@ -77,6 +85,7 @@ def post_readings(batch: HeadEndBatch) -> BatchReceipt:
     )
     results: list[ReadingResult] = []
     readings: list[DetailedConsumptionReading | ProductionReading] = []
+    refused: list[ReadingRefused] = []  # impossible readings, told to the malfunction detector
     placed: list[int] = []  # index in `results` of each reading sent to the intake
     for index, item in enumerate(batch.consumption):
         try:
@@ -94,29 +103,31 @@ def post_readings(batch: HeadEndBatch) -> BatchReceipt:
             placed.append(len(results))
             results.append(ReadingResult(kind="consumption", index=index, status="accepted"))
         except GridError as error:
+            if isinstance(error, NegativeEnergy):
+                refused.append(negative_consumption(item.houseId, known_houses[item.houseId], error))
             results.append(
                 ReadingResult(kind="consumption", index=index, status="refused", reason=error.message)
             )
     for index, produced in enumerate(batch.production):
+        producer = known_producers.get(produced.producerId)
+        community = known_houses.get(producer.houseId) if producer and producer.houseId else None
         try:
-            producer = known_producers.get(produced.producerId)
             if producer is None:
                 raise Unprocessable(f"no producer {produced.producerId}", field="producerId")
             readings.append(
                 production_reading(
-                    producer,
-                    produced,
-                    settings.tick_minutes,
-                    f"production.{index}",
-                    known_houses.get(producer.houseId) if producer.houseId else None,
+                    producer, produced, settings.tick_minutes, f"production.{index}", community
                 )
             )
             placed.append(len(results))
             results.append(ReadingResult(kind="production", index=index, status="accepted"))
         except GridError as error:
+            if isinstance(error, NegativeEnergy) and producer is not None:
+                refused.append(negative_production(producer, community, error))
             results.append(
                 ReadingResult(kind="production", index=index, status="refused", reason=error.message)
             )
+    report(Bus(), refused)
     for position, outcome in zip(placed, intake(settings).submit(readings), strict=True):
         if outcome is Outcome.DUPLICATE:
             results[position].status = "duplicate"

@@ -1,4 +1,5 @@
-"""production-provider: the door through which producers' production enters the grid."""
+"""production-provider: the door through which producers' production enters the grid. A
+reading with a negative energy is refused and reported on `reading.refused`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from smartgrid.access import PRODUCER_SELF, STAFF
 from smartgrid.api import GridApi
+from smartgrid.bus import Bus
 from smartgrid.observability import observability
 from smartgrid.providers import ProviderSettings, Receipt, intake, receipt
-from smartgrid.readings import ProductionBody, production_reading
+from smartgrid.readings import NegativeEnergy, ProductionBody, production_reading
+from smartgrid.refusals import negative_production, report
 from smartgrid.stores.clients import ClientsRepository
 from smartgrid.stores.producers import ProducersRepository
 
@@ -30,9 +33,12 @@ def post_production(
     settings = ProviderSettings.from_env()
     producer = ProducersRepository(settings.producers_table).require(producerId)
     house = ClientsRepository(settings.clients_table).get(producer.houseId) if producer.houseId else None
-    reading = production_reading(
-        producer, body, settings.tick_minutes, community_id=house.communityId if house else None
-    )
+    community = house.communityId if house else None
+    try:
+        reading = production_reading(producer, body, settings.tick_minutes, community_id=community)
+    except NegativeEnergy as error:
+        report(Bus(), [negative_production(producer, community, error)])
+        raise
     (outcome,) = intake(settings).submit([reading])
     return receipt(outcome, reading.timestamp)
 

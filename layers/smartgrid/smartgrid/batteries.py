@@ -78,6 +78,11 @@ BATTERY_OWNER: Rule = BatteryOwner()
 
 
 # Physics --------------------------------------------------------------------------------
+class PhysicsViolation(Unprocessable):
+    """A state no battery can be in: below 0 or above its capacity, or moved faster than its
+    rates. Refused (422 naming storedWh), and reported as a faulty meter's (`reading.refused`)."""
+
+
 @dataclass(frozen=True)
 class BatterySpec:
     capacity_mwh: int
@@ -127,7 +132,7 @@ def judge(
     if state.at > now:
         raise Unprocessable(f"{iso(state.at)} is in the grid's future (now {iso(now)})", field="timestamp")
     if not 0 <= state.mwh <= spec.capacity_mwh:
-        raise Unprocessable(
+        raise PhysicsViolation(
             f"storedWh must be between 0 and the capacity, {mwh_to_wh(spec.capacity_mwh)} Wh",
             field="storedWh",
         )
@@ -135,7 +140,7 @@ def judge(
         lowest, highest = reachable(spec, previous, state.at)
         if not lowest - ROUNDING_TOLERANCE_MWH <= state.mwh <= highest + ROUNDING_TOLERANCE_MWH:
             minutes = (state.at - previous.at).total_seconds() / 60
-            raise Unprocessable(
+            raise PhysicsViolation(
                 f"storedWh must be between {mwh_to_wh(lowest)} and {mwh_to_wh(highest)} Wh: "
                 f"{mwh_to_wh(previous.mwh)} Wh at {iso(previous.at)}, {minutes:g} min before, "
                 f"at most {spec.max_charge_w:g} W in and {spec.max_discharge_w:g} W out",

@@ -4,7 +4,8 @@ state, stored, then published on `battery.state`.
 A battery's states in one request are judged in order, each against the one before (so a
 long jump's hourly states go in one batch), and stored together. Accepted and duplicate
 states are published: a duplicate may be the retry of a post whose publish failed, and the
-consumers of `battery.state` are idempotent (a state is a value at an instant).
+consumers of `battery.state` are idempotent (a state is a value at an instant). A state that
+breaks physics is refused and reported on `reading.refused` (a faulty meter, story 21).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from smartgrid.batteries import State, Verdict, judge
+from smartgrid.batteries import PhysicsViolation, State, Verdict, judge
 from smartgrid.bus import Bus
 from smartgrid.errors import Conflict, GridError, NotFound
-from smartgrid.events import BatteryState, Topic
+from smartgrid.events import BatteryState, ReadingRefused, Topic
 from smartgrid.gridtime import iso
+from smartgrid.refusals import report
 from smartgrid.stores.batteries import BatteriesRepository, BatteryRecord, StateMoved
 
 ATTEMPTS = 3  # re-judged from a fresh read when another writer moved the battery meanwhile
@@ -51,6 +53,7 @@ class BatteryIntake:
             by_battery[item.batteryId].append(index)
         records = self.repository.get_many(by_battery)
         published: list[BatteryState] = []
+        refused: list[ReadingRefused] = []
         for battery_id, indices in by_battery.items():
             record = records.get(battery_id)
             if record is None:
@@ -61,6 +64,17 @@ class BatteryIntake:
             states = [posted[i].state for i in indices]
             for index, outcome in zip(indices, self._battery(record, states), strict=True):
                 outcomes[index] = outcome
+                if isinstance(outcome.error, PhysicsViolation):
+                    refused.append(
+                        ReadingRefused(
+                            kind="battery",
+                            reason="battery-physics",
+                            houseId=record.houseId,
+                            batteryId=battery_id,
+                            timestamp=iso(posted[index].state.at),
+                            detail=outcome.error.message,
+                        )
+                    )
                 if outcome.status != "refused":
                     published.append(
                         BatteryState(
@@ -71,6 +85,7 @@ class BatteryIntake:
                         )
                     )
         self.bus.publish(Topic.BATTERY_STATE, published)
+        report(self.bus, refused)
         return outcomes
 
     def _battery(self, record: BatteryRecord, states: list[State]) -> list[StateOutcome]:

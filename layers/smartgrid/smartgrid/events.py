@@ -27,6 +27,7 @@ class Topic(StrEnum):
     SALE_DATA = "sale.data"  # l, the data type is the message attribute `dataType`
     BATTERY_SUBSCRIPTION = "battery.subscription"  # m
     ALERT = "alert"  # malfunctions (story 21), the alert type is the attribute `alertType`
+    READING_REFUSED = "reading.refused"  # a reading refused as impossible: a faulty meter (story 21)
 
     @property
     def env_var(self) -> str:
@@ -182,15 +183,40 @@ class AlertSubject(Event):
     id: str
 
 
+AlertDetail = str | int | float
+
+
 class Alert(Event):
     """Something staff (or a technician) must know: `alertId` is stable, so a consumer that
-    sees an alert twice keeps it once."""
+    sees an alert twice keeps it once. An alert that lasts (a malfunction) is published when
+    it opens, again now and then while it lasts (a later `lastSeen`), and when it closes."""
 
     alertId: str
     alertType: str
     subject: AlertSubject
     message: str
-    timestamp: Instant
+    timestamp: Instant = Field(description="when this was decided: the opening, latest or closing instant")
+    status: Literal["open", "closed"] = Field("open", description="closed: the subject is normal again")
+    communityId: str | None = Field(None, description="the subject's community, when known")
+    since: Instant | None = Field(None, description="when the fault began (absent: timestamp)")
+    lastSeen: Instant | None = Field(None, description="the latest instant the fault was observed")
+    details: dict[str, AlertDetail] = Field(default_factory=dict)
+
+
+class ReadingRefused(Event):
+    """A reading the providers refused because it cannot be true: a meter's fault, not a bad
+    request (a negative energy; a battery state beyond its capacity or faster than its rates).
+    The refusal is the answer to the sender; this event tells the malfunction detector."""
+
+    kind: Literal["consumption", "production", "battery"]
+    reason: Literal["negative-energy", "battery-physics"]
+    houseId: str | None = Field(None, description="the house whose meter sent it (absent: a utility's)")
+    producerId: str | None = None
+    batteryId: str | None = None
+    communityId: str | None = Field(None, description="the house's community, when known")
+    timestamp: Instant = Field(description="the tick (a battery: the instant) the reading was for")
+    durationMinutes: int = Field(0, description="the minutes the reading covered (0: a battery's instant)")
+    detail: str = Field(description="why it was refused, as the sender was answered")
 
 
 EVENT_OF_TOPIC: dict[Topic, type[Event]] = {
@@ -208,6 +234,7 @@ EVENT_OF_TOPIC: dict[Topic, type[Event]] = {
     Topic.SALE_DATA: SaleData,
     Topic.BATTERY_SUBSCRIPTION: BatterySubscription,
     Topic.ALERT: Alert,
+    Topic.READING_REFUSED: ReadingRefused,
 }
 
 E = TypeVar("E", bound=Event)

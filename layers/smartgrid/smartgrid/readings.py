@@ -2,6 +2,11 @@
 
 Energies arrive in Wh (up to three decimals are kept: the grid counts whole mWh) and are
 keyed by the tick that holds their timestamp: one reading per source and tick.
+
+A negative energy is well-formed but impossible: no meter measures one unless it is faulty.
+It is refused reading by reading (`NegativeEnergy`, a 422 naming the field; the other
+readings of a head-end's batch go on), and the providers report the refusal on
+`reading.refused` so that technicians hear of the meter.
 """
 
 from __future__ import annotations
@@ -22,7 +27,16 @@ from smartgrid.units import wh_to_mwh
 MAX_OBJECTS = 200
 MAX_BATCH = 1000
 
-EnergyWh = Annotated[Decimal, Field(ge=0, le=100_000_000, allow_inf_nan=False, description="watt-hours")]
+# Any sign here: a negative energy is a faulty meter's, refused per reading (NegativeEnergy).
+EnergyWh = Annotated[
+    Decimal,
+    Field(
+        ge=-100_000_000,
+        le=100_000_000,
+        allow_inf_nan=False,
+        description="watt-hours, never negative (a negative one is refused, as a faulty meter's)",
+    ),
+]
 # No "/" in a name: it is a path segment of /houses/{houseId}/consumption/objects/{name}.
 ObjectName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .:+-]+$")]
 Timestamp = Annotated[datetime, Field(description="start of the interval, ISO 8601 (UTC if no zone)")]
@@ -49,6 +63,15 @@ class HeadEndProduction(ProductionBody):
     producerId: str = Field(min_length=1, max_length=64)
 
 
+class NegativeEnergy(Unprocessable):
+    """A reading with a negative energy: refused, and reported as a faulty meter's."""
+
+    def __init__(self, message: str, *, field: str, timestamp: str, minutes: int) -> None:
+        super().__init__(message, field=field)
+        self.timestamp = timestamp
+        self.minutes = minutes
+
+
 class HeadEndBatch(Strict):
     consumption: list[HeadEndConsumption] = Field(default_factory=list)
     production: list[HeadEndProduction] = Field(default_factory=list)
@@ -73,6 +96,14 @@ def consumption_reading(
     community_id: str | None = None,
 ) -> DetailedConsumptionReading:
     start = interval_start(body.timestamp, body.durationMinutes, tick_minutes, f"{field}.durationMinutes")
+    for name, wh in sorted(body.objects.items()):
+        if wh < 0:
+            raise NegativeEnergy(
+                f"{name}: {wh} Wh is negative: a consumption never is",
+                field=f"{field}.objects.{name}",
+                timestamp=start,
+                minutes=body.durationMinutes,
+            )
     return DetailedConsumptionReading(
         houseId=house_id,
         communityId=community_id,
@@ -90,6 +121,13 @@ def production_reading(
     community_id: str | None = None,
 ) -> ProductionReading:
     start = interval_start(body.timestamp, body.durationMinutes, tick_minutes, f"{field}.durationMinutes")
+    if body.wh < 0:
+        raise NegativeEnergy(
+            f"{body.wh} Wh is negative: a production never is",
+            field=f"{field}.wh",
+            timestamp=start,
+            minutes=body.durationMinutes,
+        )
     return ProductionReading(
         producerId=producer.producerId,
         kind=producer.kind.value,

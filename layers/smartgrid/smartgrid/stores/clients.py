@@ -66,6 +66,23 @@ class ClientsRepository:
                 request = answer.get("UnprocessedKeys") or {}
         return found
 
+    def get_many(self, house_ids: Iterable[str]) -> dict[str, HouseRecord]:
+        """The existing houses among the ids (unknown houses are absent)."""
+        wanted = list(dict.fromkeys(house_ids))
+        found: dict[str, HouseRecord] = {}
+        resource = aws.dynamodb_resource()
+        for start in range(0, len(wanted), 100):
+            request: dict[str, Any] = {
+                self.table_name: {"Keys": [{"houseId": h} for h in wanted[start : start + 100]]}
+            }
+            while request:
+                answer = resource.batch_get_item(RequestItems=request)
+                for item in answer["Responses"].get(self.table_name, []):
+                    house = from_item(HouseRecord, item)
+                    found[house.houseId] = house
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
     def update(
         self,
         house_id: str,
