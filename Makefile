@@ -11,7 +11,7 @@ HOUSES ?=
 TICK_SECONDS ?= 1
 DAYS ?= 7
 
-.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone test-slow bench-jump bench-schedule ci clean
+.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone scenarios test-slow bench-jump bench-schedule ci clean
 
 help:
 	@echo "make run        start Smartrix Grid locally on moto (API :3000, AWS endpoint :4566)"
@@ -19,6 +19,7 @@ help:
 	@echo "make test       ruff, mypy, cfn-lint, openapi check and pytest"
 	@echo "make openapi    regenerate the merged OpenAPI document"
 	@echo "make sam-validate / sam-build   SAM checks (no Docker)"
+	@echo "make scenarios  the seed's scenarios (and 19's) on a fresh local grid, or ENDPOINT=url STAFF_TOKEN=…"
 	@echo "make bench-jump the long jump: HOUSES=30 simulated houses, DAYS=7 days fast-forwarded, timed and checked"
 	@echo "make bench-schedule  the scheduler's peaks against the LP bound, 100/1,000/10,000 loads (OUT=file.json)"
 
@@ -50,8 +51,8 @@ openapi: setup
 openapi-check: setup
 	$(BIN)/python -m localcloud openapi --check
 
-pytest: setup
-	$(BIN)/python -m pytest
+pytest: setup  # a test module per worker, on every core (moto's state is per process)
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 unit: setup
 	$(BIN)/python -m pytest tests/unit
@@ -70,13 +71,16 @@ sam-build: setup
 scenario-backbone: setup
 	$(BIN)/python -m scenarios.backbone
 
+scenarios: setup  # a fresh local grid (or ENDPOINT=url STAFF_TOKEN=token: a running one), every scenario played
+	$(BIN)/python -m scenarios $(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(if $(STAFF_TOKEN),--staff-token $(STAFF_TOKEN))
+
 bench-jump: setup  # a fast-forward of DAYS days with HOUSES houses: wall time, per function, AWS calls, exactness
 	$(BIN)/python -m benchmarks.long_jump --houses $(or $(HOUSES),30) --days $(DAYS)
 
 bench-schedule: setup  # our peak, the LP bound, the gap, naive and night-split peaks, solve time
 	$(BIN)/python -m benchmarks.schedule $(if $(OUT),--out $(OUT))
 
-ci: test sam-validate sam-build
+ci: test scenarios sam-validate sam-build
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .run

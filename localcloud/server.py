@@ -178,6 +178,17 @@ def describe_peaks(peaks: list[dict[str, Any]]) -> str:
     return f"peaks: {shown}"
 
 
+def describe_dead_letters(depths: dict[str, int]) -> str:
+    """The line said when the non-empty dead-letter queues change (`depths`: the non-empty ones)."""
+    if not depths:
+        return "dead-letter queues are empty again"
+    listed = ", ".join(f"{queue} {depth}" for queue, depth in sorted(depths.items()))
+    return (
+        f"warning: dead-letter queues not empty: {listed}"
+        " (see GET /admin/dlq; replay with POST /admin/dlq/{queue}/redrive)"
+    )
+
+
 class GridServer:
     """The grid served on sockets: `start()` provisions and serves, `stop()` ends it all.
 
@@ -361,14 +372,19 @@ class GridServer:
             # a malfunction is published as it opens, while it lasts, and as it closes
             closed = " closed" if alert.get("status") == "closed" else ""
             self.say(f"alert{closed}: {alert.get('message', alert)}")
-        dead = {queue: depth for queue, depth in self.cloud.dead_letters().items() if depth}
-        if dead != self._dead_letters:
-            if dead:
-                listed = ", ".join(f"{queue} {depth}" for queue, depth in sorted(dead.items()))
-                self.say(f"warning: dead-letter queues not empty: {listed}")
-            else:
-                self.say("dead-letter queues are empty again")
+        dead = {queue: depth for queue, depth in self.dead_letter_depths().items() if depth}
+        if dead != self._dead_letters:  # once per change, not every tick
+            self.say(describe_dead_letters(dead))
             self._dead_letters = dead
+
+    def dead_letter_depths(self) -> dict[str, int]:
+        """Depth of every dead-letter queue, by its logical id (the name GET /admin/dlq shows)."""
+        provisioned = self.cloud.provisioned
+        logical_ids = {url: logical_id for logical_id, url in provisioned.queues.items()}
+        return {
+            logical_ids[provisioned.dead_letter_queues[source]]: depth
+            for source, depth in self.cloud.dead_letters().items()
+        }
 
     def _totals(self) -> tuple[int, int]:
         hosts = list(self.cloud.hosts.values())

@@ -7,6 +7,8 @@ import sys
 
 from scenarios.client import Grid, Steps, run
 
+TITLE = "Backbone: registration and ingestion"
+
 
 def play(grid: Grid, steps: Steps) -> None:
     steps.check("the grid is up", grid.call("GET", "/health"), "200", lambda a: a.status == 200)
@@ -89,4 +91,4 @@ def play(grid: Grid, steps: Steps) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(run(play, "Backbone: registration and ingestion"))
+    sys.exit(run(play, TITLE))

@@ -22,12 +22,17 @@ class ScenarioFailed(Exception):
 class Answer:
     status: int
     body: Any
+    call: str = ""  # the HTTP call that got it, e.g. "GET /clock"
 
 
 class Grid:
     def __init__(self, endpoint: str, staff_token: str) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.staff_token = staff_token
+
+    def staff(self, method: str, path: str, body: Any = None) -> Answer:
+        """A call as staff (Charles)."""
+        return self.call(method, path, body, self.staff_token)
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Answer:
         data = json.dumps(body).encode() if body is not None else None
@@ -41,7 +46,7 @@ class Grid:
                 status = response.status
         except urllib.error.HTTPError as error:
             raw, status = error.read(), error.code
-        return Answer(status, json.loads(raw) if raw else None)
+        return Answer(status, json.loads(raw) if raw else None, f"{method} {path}")
 
 
 class Steps:
@@ -55,8 +60,11 @@ class Steps:
         self.count += 1
         passed = ok(answer)
         mark = "✓" if passed else "✗"
+        call = f"\n     {answer.call}" if answer.call else ""
         print(
-            f"{mark} {self.count}. {what}\n     expected {expected}; got {answer.status} {json.dumps(answer.body)[:300]}"
+            f"{mark} {self.count}. {what}{call}\n     expected {expected}"
+            f"\n     got {answer.status} {json.dumps(answer.body)[:300]}",
+            flush=True,
         )
         if not passed:
             raise ScenarioFailed(what)

@@ -167,6 +167,33 @@ class TestARunningGrid:
         assert status == 200 and answered_in < 8
         assert [m["Body"] for m in received] == ["hello"]
 
+    def test_a_dead_letter_is_warned_of_once_with_where_to_look(
+        self, grid: tuple[GridServer, io.StringIO]
+    ) -> None:
+        # Given a running grid, and a poison message put on a dead-letter queue through the AWS endpoint
+        server, out = grid
+        sqs = aws(server, "sqs")
+        dlq = server.cloud.provisioned.queues["ClientNotifierDeadLetterQueue"]
+        sqs.send_message(QueueUrl=dlq, MessageBody="{not json")
+        warning = (
+            "warning: dead-letter queues not empty: ClientNotifierDeadLetterQueue 1"
+            " (see GET /admin/dlq; replay with POST /admin/dlq/{queue}/redrive)"
+        )
+        # When a few ticks pass (one every 0.2 s)
+        deadline = time.monotonic() + 10
+        while warning not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)
+        # Then one line names the queue, its depth and the route, however many ticks went by
+        assert out.getvalue().splitlines().count(warning) == 1
+        # And once the queue is emptied, one line says so
+        (message,) = sqs.receive_message(QueueUrl=dlq)["Messages"]
+        sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+        deadline = time.monotonic() + 10
+        while "dead-letter queues are empty again" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert out.getvalue().splitlines().count("dead-letter queues are empty again") == 1
+
 
 def test_an_explicit_tick_moves_a_paused_clock_and_stop_frees_the_ports() -> None:
     # Given a grid whose clock never ticks by itself

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import itertools
+
 import pytest
 
 from smartgrid.access import (
@@ -19,7 +22,17 @@ from smartgrid.access import (
     describe,
 )
 from smartgrid.errors import Forbidden, Unauthorized
-from smartgrid.ids import new_token, token_sha256
+from smartgrid.ids import token_sha256
+
+_SECRETS = itertools.count()
+
+
+def new_token(principal_id: str) -> str:
+    """A token as `ids.new_token` makes them, its secret distinct but fixed: every test worker
+    (pytest-xdist) must name the same parametrized tests."""
+    secret = base64.urlsafe_b64encode(f"secret-{next(_SECRETS):026d}".encode()).decode().rstrip("=")
+    return f"{principal_id}.{secret}"
+
 
 HOUSE = "h-aaaaaaaaaaaa"
 OTHER_HOUSE = "h-bbbbbbbbbbbb"
@@ -91,6 +104,17 @@ def test_no_header_is_no_principal(auth: Authenticator) -> None:
         "x-zzzz.secret",  # an unknown kind of principal
         "no-dot",
         token_sha256(STAFF_TOKEN),  # the hash is not the token
+    ],
+    ids=[  # fixed names: the tokens are random, and every test worker must collect the same tests
+        "wrong-secret",
+        "secret-plus-one",
+        "unknown-house",
+        "utility-without-its-token",
+        "tokenless-producer",
+        "other-house-id",
+        "unknown-kind",
+        "no-dot",
+        "staff-hash",
     ],
 )
 def test_wrong_token_is_unauthorized(auth: Authenticator, token: str) -> None:
