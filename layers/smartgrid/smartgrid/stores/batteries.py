@@ -27,6 +27,7 @@ from smartgrid import aws
 from smartgrid.batteries import BatterySpec, BatteryView, State, state_view
 from smartgrid.errors import Conflict, NotFound
 from smartgrid.gridtime import day_of, iso, parse_instant, slot_of
+from smartgrid.stores.items import items_by_key
 from smartgrid.stores.outbox import Outbox
 from smartgrid.stores.slots import SLOT_PREFIX, slots_of
 from smartgrid.units import mwh_to_wh
@@ -222,14 +223,4 @@ class BatteriesRepository:
             raise
 
     def _batch_get(self, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        resource = aws.dynamodb_resource()
-        for start in range(0, len(keys), GET_BATCH):
-            request: dict[str, Any] = {
-                self.table_name: {"Keys": keys[start : start + GET_BATCH], "ConsistentRead": True}
-            }
-            while request:
-                answer = resource.batch_get_item(RequestItems=request)
-                items.extend(answer["Responses"].get(self.table_name, []))
-                request = answer.get("UnprocessedKeys") or {}
-        return items
+        return items_by_key(self.table_name, list(keys))

@@ -12,7 +12,7 @@ from smartgrid import aws
 from smartgrid.consent import with_change
 from smartgrid.errors import Conflict, NotFound
 from smartgrid.models import HouseRecord, HouseStatus, Policy
-from smartgrid.stores.items import from_item, set_on_existing, to_item
+from smartgrid.stores.items import from_item, items_by_key, set_on_existing, to_item
 
 UPDATE_ATTEMPTS = 5
 
@@ -68,20 +68,11 @@ class ClientsRepository:
 
     def get_many(self, house_ids: Iterable[str]) -> dict[str, HouseRecord]:
         """The existing houses among the ids (unknown houses are absent)."""
-        wanted = list(dict.fromkeys(house_ids))
-        found: dict[str, HouseRecord] = {}
-        resource = aws.dynamodb_resource()
-        for start in range(0, len(wanted), 100):
-            request: dict[str, Any] = {
-                self.table_name: {"Keys": [{"houseId": h} for h in wanted[start : start + 100]]}
-            }
-            while request:
-                answer = resource.batch_get_item(RequestItems=request)
-                for item in answer["Responses"].get(self.table_name, []):
-                    house = from_item(HouseRecord, item)
-                    found[house.houseId] = house
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+        wanted = [{"houseId": h} for h in dict.fromkeys(house_ids)]
+        houses = (
+            from_item(HouseRecord, item) for item in items_by_key(self.table_name, wanted, consistent=False)
+        )
+        return {house.houseId: house for house in houses}
 
     def update(
         self,

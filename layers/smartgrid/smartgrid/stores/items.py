@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from smartgrid import aws
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -62,3 +64,23 @@ def set_on_existing(table: Any, key: dict[str, Any], changes: dict[str, Any]) ->
             return None
         raise
     return dict(answer["Attributes"])
+
+
+GET_BATCH = 100  # DynamoDB's BatchGetItem limit
+
+
+def items_by_key(
+    table_name: str, keys: list[dict[str, Any]], *, consistent: bool = True
+) -> list[dict[str, Any]]:
+    """The items of these keys that exist (any order), in batches of 100, unprocessed keys asked again."""
+    items: list[dict[str, Any]] = []
+    resource = aws.dynamodb_resource()
+    for start in range(0, len(keys), GET_BATCH):
+        request: dict[str, Any] = {
+            table_name: {"Keys": keys[start : start + GET_BATCH], "ConsistentRead": consistent}
+        }
+        while request:
+            answer = resource.batch_get_item(RequestItems=request)
+            items.extend(answer["Responses"].get(table_name, []))
+            request = answer.get("UnprocessedKeys") or {}
+    return items

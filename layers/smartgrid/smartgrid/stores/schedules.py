@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from smartgrid import aws
 from smartgrid.gridtime import iso
 from smartgrid.schedules import MAX_SHED_MINUTES, ObjectPlan, Shedding
-from smartgrid.stores.items import every_item, from_item, to_item
+from smartgrid.stores.items import every_item, from_item, items_by_key, to_item
 
 COMMUNITY_INDEX = "byCommunity"
 # A shedding's anchor is at most a frame delay plus a late delivery before its start.
@@ -49,19 +49,8 @@ class SchedulesStore:
     def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ObjectPlan]:
         """Plans by (house, object), for those that have one."""
         wanted = [{"houseId": h, "name": n} for h, n in dict.fromkeys(keys)]
-        found: dict[tuple[str, str], ObjectPlan] = {}
-        resource = aws.dynamodb_resource()
-        for start in range(0, len(wanted), 100):
-            request: dict[str, Any] = {
-                self.table_name: {"Keys": wanted[start : start + 100], "ConsistentRead": True}
-            }
-            while request:
-                answer = resource.batch_get_item(RequestItems=request)
-                for item in answer["Responses"].get(self.table_name, []):
-                    plan = from_item(ObjectPlan, item)
-                    found[(plan.houseId, plan.name)] = plan
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+        plans = (from_item(ObjectPlan, item) for item in items_by_key(self.table_name, wanted))
+        return {(plan.houseId, plan.name): plan for plan in plans}
 
     def in_community(self, community_id: str) -> list[ObjectPlan]:
         items = every_item(

@@ -29,14 +29,13 @@ from pydantic import BaseModel
 from smartgrid import aws
 from smartgrid.errors import Conflict
 from smartgrid.gridtime import iso, parse_instant
-from smartgrid.stores.items import every_item, from_item, to_item
+from smartgrid.stores.items import every_item, from_item, items_by_key, to_item
 from smartgrid.vpp import Side
 
 ENROLLMENT = "enrollment"
 SURPLUS = "surplus"
 ORDERS = "orders"
 BOOK = "~book"  # sorts after every `<start>#<id>`
-GET_BATCH = 100
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -245,17 +244,7 @@ class VppRepository:
         return found
 
     def _batch_get(self, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        resource = aws.dynamodb_resource()
-        for start in range(0, len(keys), GET_BATCH):
-            request: dict[str, Any] = {
-                self.table_name: {"Keys": keys[start : start + GET_BATCH], "ConsistentRead": True}
-            }
-            while request:
-                answer = resource.batch_get_item(RequestItems=request)
-                items.extend(answer["Responses"].get(self.table_name, []))
-                request = answer.get("UnprocessedKeys") or {}
-        return items
+        return items_by_key(self.table_name, list(keys))
 
 
 def _model(model: type[M], item: Mapping[str, Any]) -> M:
