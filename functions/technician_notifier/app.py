@@ -15,6 +15,7 @@ from smartgrid.errors import NotFound
 from smartgrid.observability import observability
 from smartgrid.settings import AuthSettings
 from smartgrid.stores.alerts import AlertsStore
+from smartgrid.stores.malfunctions import MalfunctionsStore
 from smartgrid.technicians import AlertRecord, Status
 from smartgrid.technicianservice import acknowledge
 
@@ -34,6 +35,7 @@ Before = Annotated[
 
 class Settings(AuthSettings, ClockReaderSettings):
     alerts_table: str = Field(alias="ALERTS_TABLE")
+    malfunctions_table: str = Field(alias="MALFUNCTIONS_TABLE")  # the detector's, read only
 
 
 class Alerts(BaseModel):
@@ -41,6 +43,10 @@ class Alerts(BaseModel):
     communityId: str | None
     alerts: list[AlertRecord] = Field(description="newest first (by since)")
     next: str | None = Field(description="give it as `before` for older ones (null: no more)")
+    heardUntil: str | None = Field(
+        description="the detector has judged readings up to this instant (the latest end heard from any"
+        " house): a silence after it is not known yet; null before any reading"
+    )
 
 
 @app.get("/alerts", allow=STAFF, summary="Malfunction alerts of a status, of a community or all")
@@ -52,7 +58,8 @@ def list_alerts(
 ) -> Alerts:
     settings = Settings.from_env()
     page = AlertsStore(settings.alerts_table).page(status, communityId, limit, before)
-    return Alerts(status=status, communityId=communityId, alerts=page.alerts, next=page.next)
+    heard = MalfunctionsStore(settings.malfunctions_table).heard_until()
+    return Alerts(status=status, communityId=communityId, alerts=page.alerts, next=page.next, heardUntil=heard)
 
 
 @app.get("/alerts/<alertId>", allow=STAFF, summary="One malfunction alert")

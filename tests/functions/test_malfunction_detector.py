@@ -214,3 +214,38 @@ def test_a_ticks_tallies_are_compared_by_whichever_comes_second_and_a_mismatch_i
     # Then the alert closed
     (closed,) = alerts.events()
     assert (closed["alertId"], closed["status"]) == (opened["alertId"], "closed")
+
+
+def late(minute: int) -> str:
+    """A later year than every other test's: what this test's readings are heard up to is the latest."""
+    return f"2099-01-01T00:{minute:02d}:00Z"
+
+
+def test_a_detector_behind_its_own_queue_judges_silence_only_up_to_what_it_has_heard(
+    cloud: LocalCloud, probe: Probe
+) -> None:
+    alerts = probe("AlertTopic")
+    # Given a house heard up to 00:01 (its reading of 00:00)
+    house = new_house(cloud)
+    community = staff(cloud, "GET", f"/houses/{house.id}")["communityId"]
+    reading = carrying(
+        DIR, "consumer", Topic.CONSUMPTION_RAW_DETAILED, [consumption_at(house.id, community, late(0))]
+    )
+    cloud.invoke(FUNCTION, reading)
+    # And readings waiting, unjudged, in the detector's queue (a backlog after a long jump)
+    queue = cloud.provisioned.queues["MalfunctionDetectorQueue"]
+    with cloud.locked():
+        cloud.clients.sqs.send_message(QueueUrl=queue, MessageBody=reading["Records"][0]["body"])
+    # When the clock moves well past the house's silence cutoff
+    behind = [cloud.invoke(CLOCK, clock_move(late(now - 1), late(now))) for now in range(1, 7)]
+    # Then no house is called silent: the cutoff stops at what was heard, and says it is behind
+    assert [(judged["cutoff"], judged["behind"]) for judged in behind[-2:]] == [(late(1), True), (late(1), True)]
+    assert of(house.id, alerts) == []
+    # When the queue is caught up and the clock moves once more
+    with cloud.locked():
+        cloud.clients.sqs.purge_queue(QueueUrl=queue)
+    caught_up = cloud.invoke(CLOCK, clock_move(late(6), late(7)))
+    # Then the full cutoff holds: the house is silent since its reading's end
+    assert (caught_up["cutoff"], caught_up["behind"], house.id in caught_up["silent"]) == (late(4), False, True)
+    (opened,) = of(house.id, alerts)
+    assert (opened["alertType"], opened["since"]) == ("house.silent", late(1))

@@ -11,6 +11,7 @@ from smartgrid.malfunctions.silence import (
     community_silence,
     cutoff,
     house_silence,
+    judged_cutoff,
     remembered,
 )
 
@@ -78,3 +79,13 @@ def test_most_houses_silent_is_a_community_silent_and_one_house_is_not() -> None
     assert not community_silence(1, 1, at(5)).faulty  # one house: its own alert says it
     fault = community_silence(3, 4, at(5)).fault
     assert fault is not None and dict(fault.details) == {"silentHouses": 3, "houses": 4}
+
+
+def test_with_readings_waiting_the_cutoff_stops_at_the_latest_reading_heard() -> None:
+    # Given a move's cutoff of 00:17 and readings heard from some house up to 00:10
+    # Then with readings waiting in the queue the judgment stops at 00:10; without, it holds
+    assert judged_cutoff(at(17), at(10), readings_waiting=True) == at(10)
+    assert judged_cutoff(at(17), at(10), readings_waiting=False) == at(17)
+    # And a detector heard past the cutoff, or that never heard anyone, judges by the cutoff
+    assert judged_cutoff(at(17), at(18), readings_waiting=True) == at(17)
+    assert judged_cutoff(at(17), None, readings_waiting=True) == at(17)

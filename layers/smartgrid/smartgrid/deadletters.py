@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from smartgrid import aws
 from smartgrid.errors import Conflict, NotFound
+from smartgrid.queues import depth
 from smartgrid.settings import EnvSettings
 
 SAMPLE_SIZE = 5
@@ -197,13 +198,7 @@ class DeadLetters:
         return self.queues[name]
 
     def _depth(self, url: str) -> tuple[int, int]:
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]), int(
-            attributes["ApproximateNumberOfMessagesNotVisible"]
-        )
+        return depth(self.sqs, url)
 
     def _sources(self, url: str) -> list[str]:
         return list(self.sqs.list_dead_letter_source_queues(QueueUrl=url).get("queueUrls", []))

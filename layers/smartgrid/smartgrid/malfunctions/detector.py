@@ -34,7 +34,13 @@ from smartgrid.gridtime import iso, parse_instant
 from smartgrid.malfunctions import checks
 from smartgrid.malfunctions.checks import Seen
 from smartgrid.malfunctions.episodes import Observation, apply
-from smartgrid.malfunctions.silence import community_silence, cutoff, house_silence, remembered
+from smartgrid.malfunctions.silence import (
+    community_silence,
+    cutoff,
+    house_silence,
+    judged_cutoff,
+    remembered,
+)
 from smartgrid.malfunctions.tallies import community_tallies
 from smartgrid.models import HouseRecord
 from smartgrid.settings import GridSettings
@@ -50,6 +56,7 @@ HouseLookup = Callable[[list[str]], Mapping[str, HouseRecord]]
 @dataclass
 class MoveOutcome:
     cutoff: str | None = None  # None: a stale move (a later one was judged already)
+    behind: bool = False  # judged short of the move's cutoff: readings wait in the queue
     houses: int = 0
     silent: list[str] = field(default_factory=list)
     alerts: int = 0
@@ -104,6 +111,8 @@ class Detector:
                 key = coverage_key(community, house_id)
                 coverage[key] = max(coverage.get(key, ""), _covered_until(reading))
         self.store.cover(coverage)
+        if coverage:
+            self.store.hear(max(coverage.values()))
         return self.observe(seen)
 
     def _checks(self, reading: Reading, record: HouseRecord | None, community: str | None) -> list[Seen]:
@@ -180,13 +189,17 @@ class Detector:
         return alerts
 
     # Clock moves ---------------------------------------------------------------------------
-    def on_move(self, move: ClockMove, community_ids: Iterable[str]) -> MoveOutcome:
-        """Judges every watched house's silence, and each community's, on a clock move."""
+    def on_move(
+        self, move: ClockMove, community_ids: Iterable[str], *, readings_waiting: bool = False
+    ) -> MoveOutcome:
+        """Judges every watched house's silence, and each community's, on a clock move
+        (`readings_waiting`: the detector's queue is not empty, see `silence.judged_cutoff`)."""
         ends = self._remember(move)
         if ends is None:
             return MoveOutcome()
-        cut = cutoff(ends, move.previous, self.silence_ticks, move.tickMinutes)
-        outcome = MoveOutcome(cutoff=cut)
+        due = cutoff(ends, move.previous, self.silence_ticks, move.tickMinutes)
+        cut = judged_cutoff(due, self.store.heard_until() if readings_waiting else None, readings_waiting)
+        outcome = MoveOutcome(cutoff=cut, behind=cut < due)
 
         def silence(stored: Stored) -> list[Observation]:
             return [house_silence(stored.covered_until or "", cut, move.now, move.tickMinutes)]

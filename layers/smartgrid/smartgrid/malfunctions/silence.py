@@ -18,6 +18,14 @@ later; nothing of the jumped span is due before then.
 The ends of the latest MOVES_KEPT moves are remembered (each event names its previous end
 too, so one lost event loses nothing); when fewer than N are known, moves of one tick are
 assumed before them.
+
+A detector behind its own input is not a silent grid. After a long jump, or under a burst,
+the readings that cover the cutoff may still wait in the detector's queue while the clock
+moves on: judged against the cutoff, every house would look silent. So the detector keeps
+how far it has heard any house (`heardUntil`, the latest end of any reading it judged), and
+while readings wait in its queue it judges only up to that point (`judged_cutoff`): a
+house is silent when others were heard past it, not because the detector is late. With
+nothing waiting, the full cutoff holds (a whole grid falling silent is alerted too).
 """
 
 from __future__ import annotations
@@ -47,6 +55,14 @@ def cutoff(ends: Iterable[str], previous: str, silence_ticks: int, tick_minutes:
         return earlier[-silence_ticks]
     missing = silence_ticks - len(earlier)
     return iso(parse_instant(earlier[0]) - timedelta(minutes=missing * tick_minutes))
+
+
+def judged_cutoff(cut: str, heard_until: str | None, readings_waiting: bool) -> str:
+    """The cutoff a move judges by: the move's own, or, while readings wait in the detector's
+    queue, no later than the latest end heard from any house."""
+    if readings_waiting and heard_until is not None and heard_until < cut:
+        return heard_until
+    return cut
 
 
 def house_silence(covered_until: str, cut: str, now: str, tick_minutes: int) -> Observation:

@@ -6,7 +6,8 @@ MalfunctionsTable (`pk`, `sk`):
   reading changes nothing), and the state of its silence alert;
 - `HOUSE#<id>` | `PRODUCER#<id>` | `COMMUNITY#<id>` / `FAULTS`: the state of a subject's other
   alerts (a house's incoherent data; a community's silence and tallies);
-- `CLOCK` / `MOVES`: the ends of the latest clock moves (`ends`), for the silence cutoff.
+- `CLOCK` / `MOVES`: the ends of the latest clock moves (`ends`), for the silence cutoff;
+- `CLOCK` / `HEARD`: `heardUntil`, the latest end of any reading judged (only moves forward).
 
 A subject's state (`state`, JSON: its alert tracks) is written with the alerts it decided and
 has not published yet (`outbox`), on condition that its `version` is the one read (and, for a
@@ -35,6 +36,7 @@ FAULTS = "FAULTS"
 HOUSE = "HOUSE#"
 COMMUNITY = "COMMUNITY#"
 MOVES = {"pk": "CLOCK", "sk": "MOVES"}
+HEARD = {"pk": "CLOCK", "sk": "HEARD"}
 GET_BATCH = 100
 
 ItemKey = tuple[str, str]
@@ -88,16 +90,28 @@ class MalfunctionsStore:
     def cover(self, coverage: Mapping[ItemKey, str]) -> None:
         """Moves each house's `coveredUntil` forward to the given end (never back)."""
         for (pk, sk), until in coverage.items():
-            try:
-                self.table.update_item(
-                    Key={"pk": pk, "sk": sk},
-                    UpdateExpression="SET coveredUntil = :until",
-                    ConditionExpression="attribute_not_exists(coveredUntil) OR coveredUntil < :until",
-                    ExpressionAttributeValues={":until": until},
-                )
-            except ClientError as error:
-                if not _conditional_failure(error):
-                    raise
+            self._forward({"pk": pk, "sk": sk}, "coveredUntil", until)
+
+    def hear(self, until: str) -> None:
+        """Moves `heardUntil`, the latest end of any reading judged, forward (never back)."""
+        self._forward(HEARD, "heardUntil", until)
+
+    def heard_until(self) -> str | None:
+        item = self.table.get_item(Key=HEARD, ConsistentRead=True).get("Item")
+        return str(item["heardUntil"]) if item else None
+
+    def _forward(self, key: Mapping[str, str], attribute: str, until: str) -> None:
+        try:
+            self.table.update_item(
+                Key=dict(key),
+                UpdateExpression="SET #at = :until",
+                ConditionExpression="attribute_not_exists(#at) OR #at < :until",
+                ExpressionAttributeNames={"#at": attribute},
+                ExpressionAttributeValues={":until": until},
+            )
+        except ClientError as error:
+            if not _conditional_failure(error):
+                raise
 
     def community(self, community_id: str) -> tuple[list[Stored], Stored]:
         """A community's houses (those that have reported) and its own alerts' item."""
