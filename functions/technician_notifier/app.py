@@ -59,7 +59,9 @@ def list_alerts(
     settings = Settings.from_env()
     page = AlertsStore(settings.alerts_table).page(status, communityId, limit, before)
     heard = MalfunctionsStore(settings.malfunctions_table).heard_until()
-    return Alerts(status=status, communityId=communityId, alerts=page.alerts, next=page.next, heardUntil=heard)
+    return Alerts(
+        status=status, communityId=communityId, alerts=page.alerts, next=page.next, heardUntil=heard
+    )
 
 
 @app.get("/alerts/<alertId>", allow=STAFF, summary="One malfunction alert")

@@ -239,13 +239,20 @@ def test_a_detector_behind_its_own_queue_judges_silence_only_up_to_what_it_has_h
     # When the clock moves well past the house's silence cutoff
     behind = [cloud.invoke(CLOCK, clock_move(late(now - 1), late(now))) for now in range(1, 7)]
     # Then no house is called silent: the cutoff stops at what was heard, and says it is behind
-    assert [(judged["cutoff"], judged["behind"]) for judged in behind[-2:]] == [(late(1), True), (late(1), True)]
+    assert [(judged["cutoff"], judged["behind"]) for judged in behind[-2:]] == [
+        (late(1), True),
+        (late(1), True),
+    ]
     assert of(house.id, alerts) == []
     # When the queue is caught up and the clock moves once more
     with cloud.locked():
         cloud.clients.sqs.purge_queue(QueueUrl=queue)
     caught_up = cloud.invoke(CLOCK, clock_move(late(6), late(7)))
     # Then the full cutoff holds: the house is silent since its reading's end
-    assert (caught_up["cutoff"], caught_up["behind"], house.id in caught_up["silent"]) == (late(4), False, True)
+    assert (caught_up["cutoff"], caught_up["behind"], house.id in caught_up["silent"]) == (
+        late(4),
+        False,
+        True,
+    )
     (opened,) = of(house.id, alerts)
     assert (opened["alertType"], opened["since"]) == ("house.silent", late(1))
