@@ -23,7 +23,7 @@ help:
 	@echo "make bench-jump the long jump: HOUSES=30 simulated houses, DAYS=7 days fast-forwarded, timed and checked"
 	@echo "make bench-schedule  the scheduler's peaks against the LP bound, 100/1,000/10,000 loads (OUT=file.json)"
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requirements.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requirements.txt functions/*/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

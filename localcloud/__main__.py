@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         server.stop()
         return 0
     print(banner(server, token_generated="SMARTGRID_STAFF_TOKEN" not in os.environ), flush=True)
-    fleet = DemoFleet(cloud, args.houses, server.say).start()
+    fleet = DemoFleet(cloud, args.houses, server.say, page_url=server.api_url).start()
 
     stopping = threading.Event()
 

@@ -11,21 +11,29 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
 
 from localcloud.cloud import LocalCloud
 from smartgrid.gridclient import GridClient, GridClientError, api_url
 from smartgrid.simulation.demo import demo_houses, demo_producers, towns_for
+from smartgrid.simulation.houses import house_table
 
 PROGRESS_EVERY = 100
 PAUSE_SECONDS = 0.02  # between two houses: the grid's lock is not fair, let the rest of the grid run
 API_URL_PARAMETER = "ApiUrlParameter"  # its logical id in template.yaml
+SIM_HOUSES_TABLE = "SimHousesTable"
 
 
 class DemoFleet:
-    def __init__(self, cloud: LocalCloud, houses: int, say: Callable[[str], None]) -> None:
+    def __init__(
+        self, cloud: LocalCloud, houses: int, say: Callable[[str], None], page_url: str | None = None
+    ) -> None:
+        """`page_url`: the served API's URL; the household page of the first house is said there."""
         self.cloud = cloud
         self.houses = houses
         self.say = say
+        self.page_url = page_url
         self.stopping = threading.Event()
         self.created = 0
         self._thread: threading.Thread | None = None
@@ -60,8 +68,11 @@ class DemoFleet:
             for index, body in enumerate(demo_houses(self.houses)):
                 if self.stopping.wait(PAUSE_SECONDS):
                     return
-                client.request("POST", "/sim/houses", body)
+                house = client.request("POST", "/sim/houses", body)
                 self.created += 1
+                if self.created == 1 and self.page_url:
+                    token = sim_house_token(self.cloud, house["houseId"])
+                    self.say(household_page_line(self.page_url, house, token))
                 if (index + 1) % PROGRESS_EVERY == 0 and index + 1 < self.houses:
                     self.say(f"demo fleet: {index + 1} of {self.houses} houses")
         except (GridClientError, KeyError) as error:
@@ -70,3 +81,16 @@ class DemoFleet:
         self.say(
             f"demo fleet: {self.created} houses and 2 producers ready in {time.monotonic() - started:.1f} s"
         )
+
+
+def sim_house_token(cloud: LocalCloud, house_id: str) -> str:
+    """A simulated house's own token: the simulator keeps it, as a house's smart box would."""
+    with cloud.locked():  # in-process moto: under the grid's lock
+        table = house_table(cloud.provisioned.tables[SIM_HOUSES_TABLE])
+        return table.require(house_id).spec.token
+
+
+def household_page_line(page_url: str, house: dict[str, Any], token: str) -> str:
+    fragment = urlencode({"house": house["houseId"], "token": token})
+    link = f"{page_url}/dashboard/house#{fragment}"
+    return f"demo fleet: the household page of {house['name']}: {link}"

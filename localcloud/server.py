@@ -412,6 +412,7 @@ def banner(server: GridServer, token_generated: bool) -> str:
             "Smartrix Grid runs locally (Ctrl-C stops it)",
             f"  API           {api}",
             f"  API docs      {api}/docs",
+            f"  dashboard     {api}/dashboard#token={token}",
             f"  AWS endpoint  {server.aws_url}  (any credentials, region {server.cloud.region})",
             f"  staff token   {token}  ({origin})",
             f"  grid clock    {pace}",

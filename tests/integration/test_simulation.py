@@ -7,10 +7,12 @@ fleets and clocks of one never touch another's.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -165,7 +167,7 @@ class TestTheDemoFleet:
     def test_make_run_loads_houses_in_towns_and_two_producers_through_the_api(self, grid: LocalCloud) -> None:
         # Given the demo fleet of 12 houses (two towns) / When it loads, as `make run --houses 12` does
         said: list[str] = []
-        fleet = DemoFleet(grid, 12, said.append)
+        fleet = DemoFleet(grid, 12, said.append, page_url="http://127.0.0.1:3000")
         fleet.load()
         grid.drain()
         # Then 12 houses and 2 producers are simulated, registered in the grid, in two communities
@@ -175,6 +177,15 @@ class TestTheDemoFleet:
         assert len(communities) == 2 and sum(c["members"] for c in communities) == 12
         assert said[0] == "demo fleet: creating 12 houses in 2 towns and 2 producers..."
         assert said[-1].startswith("demo fleet: 12 houses and 2 producers ready in ")
+        # And it says where the first house's page is, with the house's own token
+        page = re.fullmatch(
+            r"demo fleet: the household page of (.+): http://127\.0\.0\.1:3000/dashboard/house#(.+)", said[1]
+        )
+        assert page is not None
+        fragment = parse_qs(page.group(2))
+        house_id, token = fragment["house"][0], fragment["token"][0]
+        answer = grid.request("GET", f"/houses/{house_id}", token=token)
+        assert answer.status == 200 and answer.json()["name"] == page.group(1)
         # And the grid lives: a tick later, every house and producer has reported
         grid.tick(1)
         posted = grid.posted_readings.take()
