@@ -11,7 +11,7 @@ HOUSES ?=
 TICK_SECONDS ?= 1
 DAYS ?= 7
 
-.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone scenarios test-slow bench-jump bench-schedule ci clean
+.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone scenarios test-slow bench-jump bench-schedule chaos ci clean
 
 help:
 	@echo "make run        start Smartrix Grid locally on moto (API :3000, AWS endpoint :4566)"
@@ -20,6 +20,7 @@ help:
 	@echo "make openapi    regenerate the merged OpenAPI document"
 	@echo "make sam-validate / sam-build   SAM checks (no Docker)"
 	@echo "make scenarios  the seed's scenarios (and 19's) on a fresh local grid, or ENDPOINT=url STAFF_TOKEN=…"
+	@echo "make chaos      the chaos test on a bigger fleet: CHAOS_HOUSES=30 CHAOS_TICK_MINUTES=30 CHAOS_HOURS=24, CHAOS_SEED=n replays"
 	@echo "make bench-jump the long jump: HOUSES=30 simulated houses, DAYS=7 days fast-forwarded, timed and checked"
 	@echo "make bench-schedule  the scheduler's peaks against the LP bound, 100/1,000/10,000 loads (OUT=file.json)"
 
@@ -73,6 +74,11 @@ scenario-backbone: setup
 
 scenarios: setup  # a fresh local grid (or ENDPOINT=url STAFF_TOKEN=token: a running one), every scenario played
 	$(BIN)/python -m scenarios $(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(if $(STAFF_TOKEN),--staff-token $(STAFF_TOKEN))
+
+chaos: setup  # a day with and without faults compared, bigger than in `make test`; prints the seed and counts
+	CHAOS_HOUSES=$(or $(CHAOS_HOUSES),30) CHAOS_TICK_MINUTES=$(or $(CHAOS_TICK_MINUTES),30) \
+	  CHAOS_HOURS=$(or $(CHAOS_HOURS),24) CHAOS_SEED=$(CHAOS_SEED) \
+	  $(BIN)/python -m pytest -s --timeout=3600 tests/integration/test_chaos.py
 
 bench-jump: setup  # a fast-forward of DAYS days with HOUSES houses: wall time, per function, AWS calls, exactness
 	$(BIN)/python -m benchmarks.long_jump --houses $(or $(HOUSES),30) --days $(DAYS)

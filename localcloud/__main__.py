@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 
 def _seconds(text: str) -> float:
@@ -24,6 +25,15 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 (none) or more")
     return value
+
+
+def _faults(text: str) -> Any:
+    from localcloud.faults import Faults
+
+    try:
+        return Faults.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 DEFAULT_HOUSES = 30
@@ -48,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("HOUSES") or str(DEFAULT_HOUSES),
         help=f"simulated houses of the demo fleet, with 2 producers; 0: none (default $HOUSES, {DEFAULT_HOUSES})",
     )
+    run.add_argument(
+        "--chaos",
+        type=_faults,
+        default=os.environ.get("SMARTGRID_CHAOS") or None,
+        metavar="seed=N,failure=P,duplicates=Q,concurrency=C",
+        help="inject faults into SQS-fed invocations (see localcloud.faults); off by default "
+        "(default $SMARTGRID_CHAOS; rates 0.1 each when left out)",
+    )
     commands.add_parser(
         "openapi", help="the merged OpenAPI document (see localcloud.openapi)", add_help=False
     )
@@ -61,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
     from localcloud.server import GridServer, banner
 
     token = os.environ.get("SMARTGRID_STAFF_TOKEN") or secrets.token_urlsafe(24)
-    cloud = LocalCloud(deterministic=False, staff_token=token)
+    cloud = LocalCloud(deterministic=False, staff_token=token, faults=args.chaos)
+    if args.chaos is not None:
+        print(args.chaos.describe(), flush=True)
     server = GridServer(
         cloud, host=args.host, port=args.port, aws_port=args.aws_port, tick_seconds=args.tick_seconds
     )
@@ -93,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
     print("stopping...", flush=True)
     fleet.stop()
     server.stop()
+    if cloud.injector is not None:
+        print(cloud.injector.summary(), flush=True)
     print("stopped", flush=True)
     return 0
 

@@ -17,6 +17,7 @@ from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 
 from localcloud import motofix
+from localcloud.faults import FaultInjector, Faults
 from localcloud.gateway import Gateway, HttpResponse
 from localcloud.host import GRID_LOCK, FunctionHost, function_environment
 from localcloud.inprocess import InProcessApi, InstalledOpener, ReadingsTally
@@ -56,6 +57,8 @@ class LocalCloud:
     While it runs, the API's own URL (`https://local.execute-api.<region>.amazonaws.com/<stage>`,
     in SSM for the simulators) is served in-process to urllib (see `localcloud.inprocess`);
     `head_end_token` is the meter head-end's token (generated unless given), staff too.
+    `faults` (chaos, off by default): failures, duplicates and copies at once injected into
+    SQS-triggered invocations (see `localcloud.faults`); `inject_faults` changes them later.
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class LocalCloud:
         stack: str = "smartgrid-local",
         region: str = "us-east-1",
         deterministic: bool = True,
+        faults: Faults | None = None,
     ) -> None:
         self.blueprint: Blueprint = read_blueprint(template)
         self.staff_token = staff_token
@@ -92,6 +96,8 @@ class LocalCloud:
         self.posted_readings = ReadingsTally()  # what in-process clients (the simulators) posted
         self._opener: InstalledOpener | None = None
         self._unfix_moto: Any = None
+        self._faults = faults
+        self.injector: FaultInjector | None = None
 
     # Life cycle ---------------------------------------------------------------------------
     _running: LocalCloud | None = None  # moto's backends are process-wide: one grid at a time
@@ -119,12 +125,15 @@ class LocalCloud:
             self.provisioned = provision(self.blueprint, self.resolver, self.clients)
             self._wire()
         self._patch_lambda_invoke()
+        self.inject_faults(self._faults)
         self._opener = InstalledOpener(InProcessApi(self.gateway, self.posted_readings))
         return self
 
     def stop(self) -> None:
         if self._mock is not None:
             self._wait_for_executions(timeout=5)  # while our handlers still answer their tasks
+        if self.injector is not None:
+            self.injector.remove()  # its counts stay readable
         if self._opener is not None:
             self._opener.remove()
             self._opener = None
@@ -283,6 +292,17 @@ class LocalCloud:
         """Fault injection: each SQS batch is delivered a second time with this probability."""
         for source in self.sqs_sources:
             source.duplicate_rate = rate
+
+    def inject_faults(self, faults: Faults | None) -> FaultInjector | None:
+        """Chaos from now on (None: none); the injector counts what it injected."""
+        if self.injector is not None:
+            self.injector.remove()
+        self.injector = FaultInjector(faults) if faults is not None else None
+        if self.injector is not None:
+            self.injector.install()
+        for source in self.sqs_sources:
+            source.faults = self.injector
+        return self.injector
 
     def settled(self) -> bool:
         """Nothing left to deliver: every queue the runtime polls is empty, nothing in flight."""

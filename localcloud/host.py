@@ -117,6 +117,33 @@ class FunctionHost:
                 # prints them at 100): drop them, as a fresh Lambda environment would.
                 Metrics().clear_metrics()
 
+    def invoke_together(
+        self, events: list[Any], run: Callable[[int, Callable[[], Any]], Any]
+    ) -> list[tuple[Any, BaseException | None]]:
+        """Copies of the function at once, one an event, each on a thread of its own (fault
+        injection: see `localcloud.faults`); `run(index, call)` runs copy `index`. The pair holds
+        the grid's lock, so no other function runs meanwhile and the environment is theirs;
+        each outcome is a result or the exception its copy raised."""
+        from localcloud.faults import run_together  # the runtime without faults never needs it
+
+        handler = getattr(self.module, self.spec.handler_name)
+
+        def copy(index: int, event: Any) -> Callable[[], Any]:
+            context = LambdaContext(self.physical_name, self.spec.memory, self.arn, self.spec.timeout)
+            return lambda: run(index, lambda: handler(event, context))
+
+        with GRID_LOCK, environment(self.environment):
+            self.invocations += len(events)
+            started = time.perf_counter()
+            _running.append(self)
+            try:
+                outcomes = run_together([copy(i, event) for i, event in enumerate(events)])
+            finally:
+                self._count_time(time.perf_counter() - started)
+                Metrics().clear_metrics()
+            self.errors += sum(1 for _, error in outcomes if error is not None)
+            return outcomes
+
     def _count_time(self, elapsed: float) -> None:
         _running.pop()
         self.seconds += elapsed

@@ -9,8 +9,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+from localcloud.faults import FaultInjector
 from localcloud.host import GRID_LOCK, FunctionHost
 
 SQS_RECEIVE_LIMIT = 10
@@ -55,15 +57,48 @@ class SqsSource:
     report_item_failures: bool
     region: str
     retry_at_once: bool = False  # deterministic mode: a failed record is visible again at once
-    duplicate_rate: float = 0.0  # fault injection: a batch delivered a second time, as SQS may
+    duplicate_rate: float = 0.0  # a batch delivered a second time, as SQS may (`deliver_twice`)
+    faults: FaultInjector | None = None  # chaos (`localcloud.faults`): failures, duplicates, copies
     received = 0
     failed = 0
     duplicated = 0
 
     def poll(self) -> int:
-        """Receives one batch and invokes the function; the number of records handled."""
+        """Receives one batch and invokes the function; the number of records handled. Under
+        fault injection, two batches (or one, twice) may be handled by two copies at once, a
+        batch may be delivered twice, and each invocation may fail (see `localcloud.faults`)."""
         if nothing_visible(self.queue_url):
             return 0
+        batches = [self._receive()]
+        if not batches[0]:
+            return 0
+        together = self.faults is not None and self.faults.concurrent()
+        if together and (second := self._receive()):
+            batches.append(second)
+        deliveries: list[int] = []  # the batch each delivery carries
+        for index, messages in enumerate(batches):
+            self.received += len(messages)
+            deliveries.append(index)
+            if self._deliver_twice():
+                self.duplicated += len(messages)
+                deliveries.append(index)
+        if together and len(deliveries) == 1:  # nothing else to run alongside: the same batch, twice at once
+            self.duplicated += len(batches[0])
+            deliveries.append(0)
+        events = [{"Records": [self._record(m) for m in batches[index]]} for index in deliveries]
+        outcomes = self._invoke(events, together)
+        failed_ids: set[str] = set()
+        for index, (result, error) in zip(deliveries, outcomes, strict=True):
+            if error is not None:
+                failed_ids |= {m["MessageId"] for m in batches[index]}
+            elif self.report_item_failures and isinstance(result, dict):
+                failed_ids |= {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        self.failed += len(failed_ids)
+        for messages in batches:
+            self._settle(messages, failed_ids)
+        return sum(len(messages) for messages in batches)
+
+    def _receive(self) -> list[dict[str, Any]]:
         with GRID_LOCK:
             answer = self.sqs.receive_message(
                 QueueUrl=self.queue_url,
@@ -72,23 +107,43 @@ class SqsSource:
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )
-        messages = answer.get("Messages", [])
-        if not messages:
-            return 0
-        self.received += len(messages)
-        event = {"Records": [self._record(m) for m in messages]}
-        try:
-            result = self.host.invoke(event)
-            if self.duplicate_rate and random.random() < self.duplicate_rate:
-                self.duplicated += len(messages)
-                result = self.host.invoke(event)
-        except Exception:
-            failed_ids = {m["MessageId"] for m in messages}
-        else:
-            failed_ids = set()
-            if self.report_item_failures and isinstance(result, dict):
-                failed_ids = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        self.failed += len(failed_ids)
+        return list(answer.get("Messages", []))
+
+    def _deliver_twice(self) -> bool:
+        if self.faults is not None:
+            twice = self.faults.duplicate()
+            if twice:
+                self.faults.count("batches delivered twice")
+            return twice
+        return bool(self.duplicate_rate) and random.random() < self.duplicate_rate
+
+    def _invoke(self, events: list[dict[str, Any]], together: bool) -> list[tuple[Any, BaseException | None]]:
+        """Each delivery's result or exception: one after the other, or at once."""
+        faults = self.faults
+        if faults is None:
+            outcomes: list[tuple[Any, BaseException | None]] = []
+            for event in events:
+                try:
+                    outcomes.append((self.host.invoke(event), None))
+                except Exception as error:
+                    outcomes.append((None, error))
+            return outcomes
+        plans = [faults.plan() for _ in events]
+        if together and len(events) > 1:
+            faults.count("copies run at once", len(events))
+            return self.host.invoke_together(
+                events, lambda index, call: faults.run(plans[index], call, concurrent=True)
+            )
+        outcomes = []
+        for event, plan in zip(events, plans, strict=True):
+            try:
+                outcomes.append((faults.run(plan, partial(self.host.invoke, event)), None))
+            except Exception as error:
+                outcomes.append((None, error))
+        return outcomes
+
+    def _settle(self, messages: list[dict[str, Any]], failed_ids: set[str]) -> None:
+        """Deletes what succeeded; what failed comes back (at once in deterministic mode)."""
         with GRID_LOCK:
             done = [m for m in messages if m["MessageId"] not in failed_ids]
             for start in range(0, len(done), 10):
@@ -105,7 +160,6 @@ class SqsSource:
                         self.sqs.change_message_visibility(
                             QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
                         )
-        return len(messages)
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         attributes = {

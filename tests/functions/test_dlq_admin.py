@@ -3,12 +3,15 @@ move a queue's messages back to its source queue; everyone else is refused."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from localcloud import LocalCloud
+from tests.conftest import sample_event
 from tests.functions.support import api_event, call, new_house
 
 FUNCTION = "DlqAdminFunction"
@@ -137,3 +140,25 @@ def test_only_staff_may_see_or_redrive(cloud: LocalCloud, case: str) -> None:
     # Then 401 and 403, and the message was neither received nor moved
     assert (anonymous.status, a_house.status) == (401, 403)
     assert (depth(cloud, DLQ), depth(cloud, SOURCE)) == (1, 0)
+
+
+def test_a_dead_letter_is_listed_with_the_error_its_consumer_recorded(cloud: LocalCloud) -> None:
+    # Given a poison message on the dead-letter queue, which the scheduler failed on at its fifth delivery
+    send(cloud, DLQ, POISON)
+    (dead,) = listed(cloud)[DLQ]["sample"]
+    assert dead["lastFailure"] is None  # nothing recorded yet
+    event = copy.deepcopy(sample_event("consumption_scheduler", "consumer_frame"))
+    record = event["Records"][0]
+    record.update(messageId=dead["messageId"], body=POISON)
+    record["attributes"]["ApproximateReceiveCount"] = "5"
+    event["Records"] = [record]
+    with pytest.raises(BatchProcessingError):  # its only record failed: the whole batch fails
+        cloud.invoke("ConsumptionSchedulerFunction", event)
+    # When staff list the dead letters
+    (sample,) = listed(cloud)[DLQ]["sample"]
+    # Then the sample says which function failed on it, how, and at which delivery
+    failure = sample["lastFailure"]
+    assert failure["function"] == cloud.host("ConsumptionSchedulerFunction").physical_name
+    assert failure["errorType"] == "ValidationError" and "Invalid JSON" in failure["error"]
+    assert failure["receiveCount"] == 5 and failure["failedAt"].endswith("Z")
+    assert failure["queue"] == record["eventSourceARN"].rsplit(":", 1)[-1]

@@ -1,5 +1,6 @@
 """Dead letters through the local runtime (issue 9): a poison message ends in its queue's DLQ
-after maxReceiveCount deliveries, nothing else does, and staff see it and replay it."""
+after maxReceiveCount deliveries, nothing else does, and staff see it (with the error that
+sent it there) and replay it."""
 
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ def test_a_poison_message_ends_in_its_dlq_is_listed_and_replayed(cloud: LocalClo
     assert listed[DLQ]["sourceQueues"] == [cloud.provisioned.queues[QUEUE].rsplit("/", 1)[-1]]
     (sample,) = listed[DLQ]["sample"]
     assert (sample["body"], sample["receiveCount"]) == (POISON, max_receive_count(QUEUE) + 1)
+    # And with the error that sent it there, recorded by its consumer at its last delivery
+    failure = sample["lastFailure"]
+    assert failure["errorType"] == "ValidationError" and "Invalid JSON" in failure["error"]
+    assert failure["receiveCount"] == max_receive_count(QUEUE)
+    assert failure["function"] == cloud.host("ClientNotifierFunction").physical_name
+    assert failure["queue"] == cloud.provisioned.queues[QUEUE].rsplit("/", 1)[-1]
     assert {name: q["depth"] for name, q in listed.items() if name != DLQ} == dict.fromkeys(
         set(listed) - {DLQ}, 0
     )

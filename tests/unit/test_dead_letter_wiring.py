@@ -27,7 +27,7 @@ def redrive_targets() -> dict[str, str]:
 
 
 def statement(sid: str) -> dict[str, Any]:
-    (policy,) = FUNCTION["Policies"]
+    (policy,) = [p for p in FUNCTION["Policies"] if "Statement" in p]
     return next(s for s in policy["Statement"] if s["Sid"] == sid)
 
 
@@ -42,6 +42,22 @@ def test_the_function_reads_the_dlqs_and_sends_to_their_sources_only() -> None:
     assert sorted(r["Fn::GetAtt"][0] for r in peek) == sorted(redrive_targets())
     assert send["Action"] == "sqs:SendMessage"
     assert sorted(r["Fn::GetAtt"][0] for r in send["Resource"]) == sorted(redrive_targets().values())
+
+
+def test_every_sqs_consumer_may_record_why_a_message_failed_and_dlq_admin_reads_it() -> None:
+    consumers = [
+        logical_id
+        for logical_id, spec in BLUEPRINT.functions.items()
+        if any(e.type == "SQS" for e in spec.events)
+    ]
+    assert consumers
+    for logical_id in consumers:
+        policies = BLUEPRINT.resources[logical_id]["Properties"]["Policies"]
+        assert {"Ref": "RecordDeadLetterReasonsPolicy"} in policies, logical_id
+        assert BLUEPRINT.functions[logical_id].environment["DEAD_LETTER_REASONS_TABLE"] == {
+            "Ref": "DeadLetterReasonsTable"
+        }
+    assert {"DynamoDBReadPolicy": {"TableName": {"Ref": "DeadLetterReasonsTable"}}} in FUNCTION["Policies"]
 
 
 def test_a_malformed_queue_map_is_a_configuration_error() -> None:

@@ -1,11 +1,14 @@
 """SQS consumers: powertools' BatchProcessor, one bus message (a batch of events) a record.
 
 A record that fails is reported in `batchItemFailures` and redelivered alone; the others
-are deleted. Handlers must be idempotent: SQS delivers at least once.
+are deleted. Handlers must be idempotent: SQS delivers at least once. A record's failure is
+recorded by message id (`stores.deadletters`) so that dlq-admin can say why a dead letter
+died: one write, on failure only.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -14,6 +17,38 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel
 
 from smartgrid.events import EVENT_OF_TOPIC, E, Message, Topic
+from smartgrid.observability import observability
+from smartgrid.stores.deadletters import DeadLetterReasons, failure_now
+
+REASONS_TABLE_VARIABLE = "DEAD_LETTER_REASONS_TABLE"
+
+
+def _record_failure(record: SQSRecord, error: Exception) -> None:
+    """Best effort: a failure to record the reason must not hide the failure itself."""
+    table = os.environ.get(REASONS_TABLE_VARIABLE)
+    if not table:
+        return
+    try:
+        failure = failure_now(
+            function=os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+            queue=record.event_source_arn.rsplit(":", 1)[-1],
+            error=error,
+            receive_count=int(record.attributes.approximate_receive_count or 0),
+        )
+        DeadLetterReasons(table).record(record.message_id, failure)
+    except Exception:
+        observability().logger.exception("could not record why a message failed")
+
+
+def _recording_failures(handle: Callable[[SQSRecord], None]) -> Callable[[SQSRecord], None]:
+    def record_handler(record: SQSRecord) -> None:
+        try:
+            handle(record)
+        except Exception as error:
+            _record_failure(record, error)
+            raise
+
+    return record_handler
 
 
 def consume(
@@ -29,7 +64,7 @@ def consume(
 
     processor = BatchProcessor(event_type=EventType.SQS)
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=_recording_failures(record_handler), processor=processor, context=context
     )
     return cast(dict[str, Any], response)
 
@@ -56,6 +91,6 @@ def consume_topics(
 
     processor = BatchProcessor(event_type=EventType.SQS)
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=_recording_failures(record_handler), processor=processor, context=context
     )
     return cast(dict[str, Any], response)

@@ -3,6 +3,7 @@
 The function learns the queues from `DEAD_LETTER_QUEUES`, which the template writes as
 `LogicalId=<queue URL>` pairs separated by spaces (a queue's `!Ref` is its URL); each DLQ's
 source queue is asked of SQS (`ListDeadLetterSourceQueues`), so the variable stays short.
+Each sampled message comes with the last error its consumer recorded (`stores.deadletters`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from smartgrid import aws
 from smartgrid.errors import Conflict, NotFound
 from smartgrid.queues import depth
 from smartgrid.settings import EnvSettings
+from smartgrid.stores.deadletters import DeadLetterReasons, LastFailure
 
 SAMPLE_SIZE = 5
 BODY_LIMIT = 4096  # characters of a sampled body
@@ -40,9 +42,12 @@ def parse_queue_map(text: str) -> dict[str, str]:
 
 class DeadLetterSettings(EnvSettings):
     dead_letter_queues: str = Field(alias="DEAD_LETTER_QUEUES")
+    dead_letter_reasons_table: str = Field(alias="DEAD_LETTER_REASONS_TABLE")
 
     def service(self) -> DeadLetters:
-        return DeadLetters(parse_queue_map(self.dead_letter_queues))
+        return DeadLetters(
+            parse_queue_map(self.dead_letter_queues), DeadLetterReasons(self.dead_letter_reasons_table)
+        )
 
 
 class DeadLetter(BaseModel):
@@ -52,6 +57,9 @@ class DeadLetter(BaseModel):
     sentAt: str | None = Field(description="when it was first sent to its source queue (UTC, ISO 8601)")
     body: str = Field(description=f"the body, cut at {BODY_LIMIT} characters")
     bodyTruncated: bool
+    lastFailure: LastFailure | None = Field(
+        None, description="the error that sent it here, as its consumer recorded it (None: none recorded)"
+    )
 
 
 class DeadLetterQueueView(BaseModel):
@@ -115,8 +123,9 @@ def dead_letter(message: dict[str, Any]) -> DeadLetter:
 class DeadLetters:
     """The dead-letter queues of the template, by logical id."""
 
-    def __init__(self, queues: dict[str, str]) -> None:
+    def __init__(self, queues: dict[str, str], reasons: DeadLetterReasons | None = None) -> None:
         self.queues = queues
+        self.reasons = reasons
         self.sqs = aws.client("sqs")
 
     def names(self) -> list[str]:
@@ -156,7 +165,11 @@ class DeadLetters:
                     break
         finally:
             self._make_visible(url, handles)
-        return [dead_letter(m) for m in list(received.values())[:SAMPLE_SIZE]]
+        sample = [dead_letter(m) for m in list(received.values())[:SAMPLE_SIZE]]
+        failures = (
+            self.reasons.last_failures([d.messageId for d in sample]) if self.reasons and sample else {}
+        )
+        return [d.model_copy(update={"lastFailure": failures.get(d.messageId)}) for d in sample]
 
     def redrive(self, name: str) -> Redrive:
         """Every message back to the source queue: each is sent before it is deleted, so a crash
