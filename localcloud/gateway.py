@@ -73,9 +73,15 @@ class Gateway:
             return _error(404, "not_found", f"no route for {path}")
         chosen = next(((r, m) for r, m in matches if r.method in (method, "ANY")), None)
         if chosen is None:
+            # The methods of the resource the path is (the most specific match), not of any
+            # resource it could be (/batteries/states is not /batteries/{batteryId}).
+            resource = matches[0][0].resource
+            allow = ", ".join(sorted({r.method for r, _ in matches if r.resource == resource}))
             if method == "OPTIONS":
-                return HttpResponse(204, {"Allow": ", ".join(sorted({r.method for r, _ in matches}))}, b"")
-            return _error(405, "method_not_allowed", f"{method} is not allowed on {path}")
+                return HttpResponse(204, {"Allow": allow}, b"")
+            refused = _error(405, "method_not_allowed", f"{method} is not allowed on {path}")
+            refused.headers["Allow"] = allow
+            return refused
         if len(body) > MAX_PAYLOAD_BYTES:
             return _error(413, "payload_too_large", f"the body is over {MAX_PAYLOAD_BYTES} bytes")
         route, match = chosen

@@ -55,7 +55,14 @@ def merged_document(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
         for path, operations in part.get("paths", {}).items():
             document["paths"].setdefault(path, {}).update(operations)
         for kind, entries in part.get("components", {}).items():
-            document.setdefault("components", {}).setdefault(kind, {}).update(entries)
+            merged = document.setdefault("components", {}).setdefault(kind, {})
+            for name, entry in entries.items():
+                # Two different models of one name: one would describe the other's routes.
+                if name in merged and merged[name] != entry:
+                    raise ValueError(
+                        f"{spec.logical_id}: a different {kind[:-1]} named {name} exists: rename one"
+                    )
+                merged[name] = entry
     document["paths"] = dict(sorted(document.get("paths", {}).items()))
     for kind in document.get("components", {}):
         document["components"][kind] = dict(sorted(document["components"][kind].items()))

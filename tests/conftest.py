@@ -23,11 +23,19 @@ def sample_event(function_dir: str, case: str) -> dict[str, Any]:
     return json.loads((EVENTS / function_dir / f"{case}.json").read_text())  # type: ignore[no-any-return]
 
 
+# Tests post readings days ahead of a clock they do not move: a year's tolerance lets them;
+# tests/functions/test_reading_window.py checks the template's default of a day.
+TESTS_FUTURE_TOLERANCE_MINUTES = str(366 * 24 * 60)
+
+
 def start_cloud(**parameters: str) -> LocalCloud:
     """A grid at the tests' clock start; `parameters`: other template parameters."""
-    return LocalCloud(
-        staff_token=STAFF_TOKEN, parameters={"ClockStart": CLOCK_START, "LogLevel": "WARNING", **parameters}
-    ).start()
+    defaults = {
+        "ClockStart": CLOCK_START,
+        "LogLevel": "WARNING",
+        "ReadingsFutureToleranceMinutes": TESTS_FUTURE_TOLERANCE_MINUTES,
+    }
+    return LocalCloud(staff_token=STAFF_TOKEN, parameters={**defaults, **parameters}).start()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from smartgrid.bus import Bus
 from smartgrid.errors import GridError, Unprocessable
 from smartgrid.events import DetailedConsumptionReading, ProductionReading, ReadingRefused
 from smartgrid.observability import observability
-from smartgrid.providers import ProviderSettings, Receipt, intake, receipt
+from smartgrid.providers import ProviderSettings, Receipt, intake, reading_window, receipt
 from smartgrid.readings import (
     MAX_BATCH,
     ConsumptionBody,
@@ -67,6 +67,7 @@ def post_consumption(
     except NegativeEnergy as error:
         report(Bus(), [negative_consumption(houseId, house.communityId, error)])
         raise
+    reading_window(settings).check(reading.timestamp, "body.timestamp", house.registeredAt)
     (outcome,) = intake(settings).submit([reading])
     return receipt(outcome, reading.timestamp)
 
@@ -80,9 +81,11 @@ def post_readings(batch: HeadEndBatch) -> BatchReceipt:
         [r.producerId for r in batch.production]
     )
     # Each house's community (None while it registers), for consumers and house producers alike.
-    known_houses = ClientsRepository(settings.clients_table).communities(
+    placements = ClientsRepository(settings.clients_table).placements(
         [r.houseId for r in batch.consumption] + [p.houseId for p in known_producers.values() if p.houseId]
     )
+    known_houses = {house: community for house, (community, _) in placements.items()}
+    window = reading_window(settings)
     results: list[ReadingResult] = []
     readings: list[DetailedConsumptionReading | ProductionReading] = []
     refused: list[ReadingRefused] = []  # impossible readings, told to the malfunction detector
@@ -91,15 +94,11 @@ def post_readings(batch: HeadEndBatch) -> BatchReceipt:
         try:
             if item.houseId not in known_houses:
                 raise Unprocessable(f"no house {item.houseId}", field="houseId")
-            readings.append(
-                consumption_reading(
-                    item.houseId,
-                    item,
-                    settings.tick_minutes,
-                    f"consumption.{index}",
-                    known_houses[item.houseId],
-                )
+            reading = consumption_reading(
+                item.houseId, item, settings.tick_minutes, f"consumption.{index}", known_houses[item.houseId]
             )
+            window.check(reading.timestamp, f"consumption.{index}.timestamp", placements[item.houseId][1])
+            readings.append(reading)
             placed.append(len(results))
             results.append(ReadingResult(kind="consumption", index=index, status="accepted"))
         except GridError as error:
@@ -114,11 +113,11 @@ def post_readings(batch: HeadEndBatch) -> BatchReceipt:
         try:
             if producer is None:
                 raise Unprocessable(f"no producer {produced.producerId}", field="producerId")
-            readings.append(
-                production_reading(
-                    producer, produced, settings.tick_minutes, f"production.{index}", community
-                )
+            production = production_reading(
+                producer, produced, settings.tick_minutes, f"production.{index}", community
             )
+            window.check(production.timestamp, f"production.{index}.timestamp")
+            readings.append(production)
             placed.append(len(results))
             results.append(ReadingResult(kind="production", index=index, status="accepted"))
         except GridError as error:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from pydantic import BaseModel, Field, model_validator
 
 from smartgrid.access import PARTNER_SELF, STAFF
-from smartgrid.api import GridApi
+from smartgrid.api import ErrorBody, GridApi
 from smartgrid.clockservice import grid_now
 from smartgrid.ids import PARTNER_PREFIX, new_id, new_token, token_sha256
 from smartgrid.models import Strict
@@ -156,7 +156,13 @@ def add_datapoints(
     "partner's own: daily Wh for consumption and production, per object for detailed. With an "
     "`Idempotency-Key`, a retry answers the same sale and debits nothing (header "
     "`Idempotent-Replayed: true`); the same key with another body is a 409.",
-    responses={201: {"description": "the sale, with its data"}},
+    responses={
+        201: {"description": "the sale, with its data"},
+        402: {
+            "description": "not enough datapoints (`balance`, `cost`)",
+            "content": {"application/json": {"model": ErrorBody}},
+        },
+    },
 )
 def buy(
     partnerId: PartnerId, request: PurchaseRequest, idempotency_key: IdempotencyKey = None

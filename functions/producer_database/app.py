@@ -53,7 +53,7 @@ class ProducerChange(Strict):
         return self
 
 
-class Registered(BaseModel):
+class ProducerRegistered(BaseModel):
     producerId: str
     token: str = Field(description="the producer's bearer token: shown once, stored only as a hash")
 
@@ -84,7 +84,7 @@ def announce_limit(producer: ProducerRecord) -> None:
 
 
 @app.post("/producers", allow=ANYONE, status_code=201, summary="Register a utility producer")
-def register_producer(registration: ProducerRegistration) -> Registered:
+def register_producer(registration: ProducerRegistration) -> ProducerRegistered:
     producer_id = new_id(PRODUCER_PREFIX)
     token = new_token(producer_id)
     record = ProducerRecord(
@@ -102,7 +102,7 @@ def register_producer(registration: ProducerRegistration) -> Registered:
     except Exception:
         repository.delete(producer_id)  # nothing is kept half-way
         raise
-    return Registered(producerId=producer_id, token=token)
+    return ProducerRegistered(producerId=producer_id, token=token)
 
 
 @app.get("/producers", allow=STAFF, summary="Every producer")
@@ -134,6 +134,10 @@ def change_producer(producerId: ProducerId, change: ProducerChange) -> Producer:
     allow=(HOUSE_SELF, STAFF),
     status_code=201,
     summary="The house becomes a local producer",
+    responses={
+        201: {"description": "the house became a producer"},
+        200: {"description": "it already was one"},
+    },
 )
 def house_becomes_producer(houseId: Annotated[str, Path(min_length=3, max_length=64)]) -> Any:
     settings = AuthSettings.from_env()

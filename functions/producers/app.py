@@ -16,7 +16,7 @@ from smartgrid.api import GridApi
 from smartgrid.gridclient import ApiClientSettings, GridClient
 from smartgrid.observability import observability
 from smartgrid.settings import GridSettings
-from smartgrid.simulation.producer import ProducerChange, ProducerSpec
+from smartgrid.simulation.producer import ProducerSpec, SimProducerChange
 from smartgrid.simulation.producers import ProducerFleet, SimProducerView, producer_table
 
 obs = observability()
@@ -56,7 +56,7 @@ def get_producer(producerId: ProducerId) -> SimProducerView:
     allow=STAFF,
     summary="Change a simulated producer's own production or its limit (the grid is told the limit)",
 )
-def change_producer(producerId: ProducerId, change: ProducerChange) -> SimProducerView:
+def change_producer(producerId: ProducerId, change: SimProducerChange) -> SimProducerView:
     return fleet().change(producerId, change)
 
 

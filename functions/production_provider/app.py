@@ -11,7 +11,7 @@ from smartgrid.access import PRODUCER_SELF, STAFF
 from smartgrid.api import GridApi
 from smartgrid.bus import Bus
 from smartgrid.observability import observability
-from smartgrid.providers import ProviderSettings, Receipt, intake, receipt
+from smartgrid.providers import ProviderSettings, Receipt, intake, reading_window, receipt
 from smartgrid.readings import NegativeEnergy, ProductionBody, production_reading
 from smartgrid.refusals import negative_production, report
 from smartgrid.stores.clients import ClientsRepository
@@ -39,6 +39,8 @@ def post_production(
     except NegativeEnergy as error:
         report(Bus(), [negative_production(producer, community, error)])
         raise
+    # Not checked against the producer's createdAt: that is wall-clock time, not the grid's.
+    reading_window(settings).check(reading.timestamp, "body.timestamp")
     (outcome,) = intake(settings).submit([reading])
     return receipt(outcome, reading.timestamp)
 

@@ -207,6 +207,12 @@ def test_anyone_route_still_identifies_a_caller(auth: Authenticator) -> None:
     assert auth.check((ANYONE,), bearer(HOUSE_TOKEN), {}) == Principal(Role.HOUSE, HOUSE, HOUSE)
 
 
+def test_anyone_route_lets_an_unverifiable_token_in_anonymously(auth: Authenticator) -> None:
+    # Given a public route, When a token it cannot verify comes, Then the caller is anonymous
+    assert auth.check((ANYONE,), bearer("pa-123.a-partner-token-unknown-here"), {}) is None
+    assert auth.check((ANYONE,), bearer(HOUSE_TOKEN + "x"), {}) is None
+
+
 def test_any_of_roles(auth: Authenticator) -> None:
     rules = (AnyOf((Role.HOUSE, Role.STAFF)),)
     assert auth.check(rules, bearer(OTHER_HOUSE_TOKEN), {}) == Principal(Role.HOUSE, OTHER_HOUSE, OTHER_HOUSE)

@@ -4,13 +4,16 @@ access rules on each route, and JSON errors that name the field.
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from pydantic import BaseModel
 
 from smartgrid import aws
 from smartgrid.access import ANYONE, Authenticator, OwnerLookup, Principal, Rule, describe
@@ -19,7 +22,37 @@ from smartgrid.settings import AuthSettings
 from smartgrid.stores.partners import PartnersRepository
 
 BEARER = "bearerAuth"
-MAX_BODY_BYTES = 1_048_576
+MAX_BODY_BYTES = 1_048_576  # far above any request of ours (a head-end batch is a few hundred kB)
+
+
+# What DynamoDB can store: 38 significant digits, magnitudes from 1e-130 to below 1e126.
+SMALLEST_NUMBER, LARGEST_NUMBER, MAX_DIGITS = 1e-130, 1e125, 38
+
+
+def finite_json(text: str) -> Any:
+    """A body as JSON, refusing what Python's json accepts but JSON does not (NaN, Infinity,
+    1e999 that would become infinity) and numbers no table could store (5e-324, 10**40)."""
+
+    def refuse(token: str) -> Any:
+        raise json.JSONDecodeError(
+            f"{token} is not a number we take: numbers must be finite, 0 or between "
+            f"{SMALLEST_NUMBER:g} and {LARGEST_NUMBER:g} in size",
+            text,
+            0,
+        )
+
+    def storable_float(token: str) -> float:
+        number = float(token)
+        if not math.isfinite(number) or (number and not SMALLEST_NUMBER <= abs(number) <= LARGEST_NUMBER):
+            refuse(token)
+        return number
+
+    def storable_int(token: str) -> int:
+        if len(token.lstrip("-")) > MAX_DIGITS:
+            refuse(token)
+        return int(token)
+
+    return json.loads(text, parse_constant=refuse, parse_float=storable_float, parse_int=storable_int)
 
 
 def error_response(
@@ -47,7 +80,7 @@ class GridApi(APIGatewayRestResolver):
     """A resolver whose every route must say who may call it (`allow=`)."""
 
     def __init__(self, title: str) -> None:
-        super().__init__(enable_validation=True)
+        super().__init__(enable_validation=True, json_body_deserializer=finite_json)
         self.title = title
         self._authenticator: Authenticator | None = None
         self.access_rules: dict[tuple[str, str], tuple[Rule, ...]] = {}
@@ -73,6 +106,7 @@ class GridApi(APIGatewayRestResolver):
         kwargs.setdefault("openapi_extensions", {})["x-smartgrid-access"] = [r.label for r in rules]
         if ANYONE not in rules:
             kwargs.setdefault("security", [{BEARER: []}])
+        kwargs["responses"] = _documented_responses(kwargs, public=ANYONE in rules)
         return super().route(rule, method, *args, **kwargs)
 
     def get(self, rule: str, *args: Any, allow: tuple[Rule, ...] | Rule = (), **kwargs: Any) -> Any:
@@ -91,8 +125,12 @@ class GridApi(APIGatewayRestResolver):
         return self.route(rule, "DELETE", *args, allow=allow, **kwargs)
 
     def resolve(self, event: Any, context: Any) -> dict[str, Any]:
-        """Who is calling is settled before anything else, validation included: an
-        anonymous caller learns nothing of a route's body rules."""
+        """A body too large, not JSON or not text is refused first (the same for every
+        route); then who is calling is settled before validation: an anonymous caller
+        learns nothing of a route's body rules."""
+        refused = _refused_body(event)
+        if refused is not None:
+            return refused
         method = str(event.get("httpMethod", "")).upper()
         path = str(event.get("path", ""))
         for verb, pattern, rules in self._guards:
@@ -122,7 +160,7 @@ class GridApi(APIGatewayRestResolver):
     # Errors ----------------------------------------------------------------------------
     def _validation_error(self, error: RequestValidationError) -> Response:
         fields = [
-            {"field": "body", "message": "the body is not valid JSON"}
+            {"field": "body", "message": _json_problem(item)}
             if item.get("type") == "json_invalid"
             else {
                 "field": _field_name(tuple(item.get("loc", ()))),
@@ -146,15 +184,102 @@ class GridApi(APIGatewayRestResolver):
         )
 
 
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx of the API: a code, a message, and the fields at fault (some errors add details)."""
+
+    error: str
+    message: str
+    fields: list[FieldProblem] | None = None
+
+
+ERRORS = {
+    400: "the body is not JSON, or the Authorization header is malformed",
+    401: "no token, or an unknown or revoked one",
+    403: "this token may not use this route for this resource",
+    404: "not found",
+    409: "conflicts with what is stored",
+    413: f"the body is over {MAX_BODY_BYTES} bytes",
+    415: "the body is not JSON (Content-Type)",
+    422: "a field is not valid (named in `fields`)",
+}
+
+
+def _documented_responses(route: dict[str, Any], public: bool) -> dict[int, Any]:
+    """The route's own success answer, and every error any route may give, with its body."""
+    responses: dict[int, Any] = dict(route.get("responses") or {})
+    responses.setdefault(int(route.get("status_code", 200)), {"description": "Successful Response"})
+    for status, description in ERRORS.items():
+        if public and status in (401, 403):
+            continue
+        responses.setdefault(
+            status,
+            {"description": description, "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}},
+        )
+    return responses
+
+
+def _json_problem(item: Any) -> str:
+    problem = (item.get("ctx") or {}).get("error")
+    return f"the body is not valid JSON: {problem}" if problem else "the body is not valid JSON"
+
+
+def _refused_body(event: Any) -> dict[str, Any] | None:
+    """A body too large, said not to be JSON, or not text: refused before anything reads it."""
+    raw = _body_bytes(event)
+    if len(raw) > MAX_BODY_BYTES:
+        problem = (
+            413,
+            "payload_too_large",
+            f"the body is {len(raw)} bytes, over the {MAX_BODY_BYTES} allowed",
+        )
+    elif raw and not _is_json(_header(event, "content-type")):
+        problem = (415, "unsupported_media_type", "a body must be JSON (Content-Type: application/json)")
+    else:
+        try:
+            raw.decode("utf-8")
+            return None
+        except UnicodeDecodeError as error:  # found by the fuzzing: a 502 in the resolver
+            problem = (400, "bad_json", f"the body is not UTF-8 text (byte {error.start})")
+    status, code, message = problem
+    field = "header.Content-Type" if status == 415 else "body"
+    return _proxy(
+        status, {"error": code, "message": message, "fields": [{"field": field, "message": message}]}
+    )
+
+
+def _body_bytes(event: Any) -> bytes:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return base64.b64decode(body, validate=False)
+    return str(body).encode("utf-8", "surrogatepass")
+
+
 def _rule_pattern(rule: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", rule) + "$")
 
 
 def _authorization(event: Any) -> str | None:
+    return _header(event, "authorization")
+
+
+def _header(event: Any, wanted: str) -> str | None:
     for name, value in (event.get("headers") or {}).items():
-        if name.lower() == "authorization":
+        if name.lower() == wanted:
             return str(value)
     return None
+
+
+def _is_json(content_type: str | None) -> bool:
+    """No Content-Type is taken as JSON (what every client of ours sends); else it must say so."""
+    if content_type is None:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 def _proxy(status: int, body: dict[str, Any]) -> dict[str, Any]:

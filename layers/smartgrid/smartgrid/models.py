@@ -16,7 +16,10 @@ class Policy(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: an unknown field is refused (a typo must not pass silently), and so is
+    a non-finite number."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Location(Strict):

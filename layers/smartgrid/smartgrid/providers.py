@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from smartgrid.bus import Bus
+from smartgrid.clockservice import ClockReaderSettings, grid_now
 from smartgrid.errors import Conflict
+from smartgrid.gridtime import parse_instant
 from smartgrid.intake import Intake
+from smartgrid.readings import ReadingWindow
 from smartgrid.settings import AuthSettings
 from smartgrid.stores.ledger import Outcome, ReadingsLedger
 
 
-class ProviderSettings(AuthSettings):
+class ProviderSettings(AuthSettings, ClockReaderSettings):
     readings_ledger_table: str = Field(alias="READINGS_LEDGER_TABLE")
-    tick_minutes: int = Field(1, alias="TICK_MINUTES", ge=1, le=60)
+    future_tolerance_minutes: int = Field(1440, alias="READINGS_FUTURE_TOLERANCE_MINUTES", ge=1)
+
+
+def reading_window(settings: ProviderSettings) -> ReadingWindow:
+    """When a reading may start, now: up to the grid clock plus the tolerance."""
+    latest = parse_instant(grid_now(settings)) + timedelta(minutes=settings.future_tolerance_minutes)
+    return ReadingWindow(latest, settings.tick_minutes)
 
 
 class Receipt(BaseModel):

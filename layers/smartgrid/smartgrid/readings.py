@@ -12,11 +12,12 @@ readings of a head-end's batch go on), and the providers report the refusal on
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from smartgrid.errors import Unprocessable
 from smartgrid.events import DetailedConsumptionReading, ProductionReading
@@ -39,7 +40,21 @@ EnergyWh = Annotated[
 ]
 # No "/" in a name: it is a path segment of /houses/{houseId}/consumption/objects/{name}.
 ObjectName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .:+-]+$")]
-Timestamp = Annotated[datetime, Field(description="start of the interval, ISO 8601 (UTC if no zone)")]
+
+
+def _plausible_year(moment: datetime) -> datetime:
+    # Found by the fuzzing: a year before 1000 is written without its leading zero and could
+    # not be read back (a 502); no meter of this grid reads outside these years.
+    if not 2000 <= moment.year <= 2999:
+        raise ValueError("a reading's year is between 2000 and 2999")
+    return moment
+
+
+Timestamp = Annotated[
+    datetime,
+    AfterValidator(_plausible_year),
+    Field(description="start of the interval, ISO 8601 (UTC if no zone)"),
+]
 Duration = Annotated[int, Field(ge=1, le=MINUTES_PER_DAY, description="minutes the reading covers")]
 
 
@@ -73,8 +88,28 @@ class NegativeEnergy(Unprocessable):
 
 
 class HeadEndBatch(Strict):
-    consumption: list[HeadEndConsumption] = Field(default_factory=list)
-    production: list[HeadEndProduction] = Field(default_factory=list)
+    consumption: list[HeadEndConsumption] = Field(default_factory=list, max_length=MAX_BATCH)
+    production: list[HeadEndProduction] = Field(default_factory=list, max_length=MAX_BATCH)
+
+
+@dataclass(frozen=True)
+class ReadingWindow:
+    """When a reading may start: not after `latest` (the grid clock plus a tolerance: a
+    meter's clock may run ahead of the grid's; far ahead, it is wrong or forged), nor before
+    the tick its house registered in."""
+
+    latest: datetime
+    tick_minutes: int
+
+    def check(self, start: str, field: str, registered_at: str | None = None) -> None:
+        moment = parse_instant(start)
+        if moment > self.latest:
+            raise Unprocessable(
+                f"{start} is in the future: a reading may start at {iso(self.latest)} at the latest",
+                field=field,
+            )
+        if registered_at and moment < floor_to_tick(parse_instant(registered_at), self.tick_minutes):
+            raise Unprocessable(f"{start} is before the house registered ({registered_at})", field=field)
 
 
 def interval_start(timestamp: datetime, duration: int, tick_minutes: int, field: str) -> str:

@@ -43,6 +43,9 @@ from smartgrid.stores.loadhistory import LoadHistoryStore
 from smartgrid.stores.schedules import SchedulesStore, SheddingsStore, StaleWrite
 from smartgrid.units import mwh_to_wh, wh_to_mwh
 
+# How far ahead a flexible plan may end: its slots are planned tick by tick until then.
+MAX_PLAN_AHEAD = timedelta(days=7)
+
 # The community's expected other load (W) on a grid of slots, given its plans, at `now`.
 Forecast = Callable[[str, SlotGrid, Sequence[Sequence[Slot]], datetime], Vector]
 
@@ -95,6 +98,12 @@ class Scheduler:
         if request.deadline <= earliest:
             raise Unprocessable(
                 f"the deadline is past: the plan can start at {iso(earliest)}", field="deadline"
+            )
+        if request.deadline - now > MAX_PLAN_AHEAD:
+            # Found by the fuzzing: a deadline in 9999 made a grid of billions of slots (a hang).
+            raise Unprocessable(
+                f"the deadline may be at most {MAX_PLAN_AHEAD.days} days ahead ({iso(now + MAX_PLAN_AHEAD)})",
+                field="deadline",
             )
         energy = wh_to_mwh(request.energyWh)
         needed = seconds_for(energy, request.maxPowerW)

@@ -98,7 +98,7 @@ class ObjectView(BaseModel):
     deliveredWh: float | None = Field(None, description="schedulable: energy delivered in this cycle")
 
 
-class BatteryView(BaseModel):
+class SimBatteryView(BaseModel):
     batteryId: str
     capacityWh: float
     maxChargeW: float
@@ -112,7 +112,7 @@ class SimHouseView(BaseModel):
     location: Location
     producerId: str | None
     objects: list[ObjectView]
-    battery: BatteryView | None = Field(None, description="the house's battery, if it has one")
+    battery: SimBatteryView | None = Field(None, description="the house's battery, if it has one")
     reportedUntil: str | None = Field(None, description="every tick before this instant is reported")
     lastReadings: LastReadings | None = None
 
@@ -142,11 +142,11 @@ def view(house: SimHouse, state: SimHouseState | None) -> SimHouseView:
     )
 
 
-def battery_view(house: SimHouse, state: SimHouseState | None) -> BatteryView | None:
+def battery_view(house: SimHouse, state: SimHouseState | None) -> SimBatteryView | None:
     stored = battery_mwh(house, state)
     if house.battery is None or stored is None:
         return None
-    return BatteryView(
+    return SimBatteryView(
         batteryId=house.battery.batteryId,
         capacityWh=mwh_to_wh(house.battery.capacityMwh),
         maxChargeW=house.battery.maxChargeW,

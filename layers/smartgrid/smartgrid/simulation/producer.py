@@ -35,7 +35,7 @@ class ProducerSpec(Strict):
     productionW: ProductionW = Field(DEFAULT_PRODUCTION_W, description="its own production until a setpoint")
 
 
-class ProducerChange(Strict):
+class SimProducerChange(Strict):
     """`PATCH /sim/producers/{producerId}`."""
 
     productionW: ProductionW | None = None

@@ -21,9 +21,9 @@ from smartgrid.gridtime import iso
 from smartgrid.simulation.fleet import Kind, Outbox, ReportSummary, call_api
 from smartgrid.simulation.producer import (
     LastReading,
-    ProducerChange,
     ProducerSpec,
     SimProducer,
+    SimProducerChange,
     SimProducerState,
     effective_w,
     last_reading,
@@ -105,7 +105,7 @@ class ProducerFleet:
         entry = self.table.require(producer_id)
         return view(entry.spec, entry.state)
 
-    def change(self, producer_id: str, change: ProducerChange) -> SimProducerView:
+    def change(self, producer_id: str, change: SimProducerChange) -> SimProducerView:
         entry = self.table.require(producer_id)
         producer = entry.spec
         update: dict[str, float] = {}

@@ -49,20 +49,28 @@ class ClientsRepository:
 
     def communities(self, house_ids: Iterable[str]) -> dict[str, str | None]:
         """Each existing house's community (None while it registers); unknown houses are absent."""
+        return {house: community for house, (community, _) in self.placements(house_ids).items()}
+
+    def placements(self, house_ids: Iterable[str]) -> dict[str, tuple[str | None, str]]:
+        """Each existing house's community (None while it registers) and grid time of
+        registration; unknown houses are absent."""
         wanted = list(dict.fromkeys(house_ids))
-        found: dict[str, str | None] = {}
+        found: dict[str, tuple[str | None, str]] = {}
         dynamodb = aws.client("dynamodb")
         for start in range(0, len(wanted), 100):
             request: dict[str, Any] = {
                 self.table_name: {
                     "Keys": [{"houseId": {"S": h}} for h in wanted[start : start + 100]],
-                    "ProjectionExpression": "houseId, communityId",
+                    "ProjectionExpression": "houseId, communityId, registeredAt",
                 }
             }
             while request:
                 answer = dynamodb.batch_get_item(RequestItems=request)
                 for item in answer["Responses"].get(self.table_name, []):
-                    found[item["houseId"]["S"]] = item.get("communityId", {}).get("S")
+                    found[item["houseId"]["S"]] = (
+                        item.get("communityId", {}).get("S"),
+                        item.get("registeredAt", {}).get("S", ""),
+                    )
                 request = answer.get("UnprocessedKeys") or {}
         return found
 
