@@ -11,7 +11,7 @@ HOUSES ?=
 TICK_SECONDS ?= 1
 DAYS ?= 7
 
-.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone scenarios test-slow bench-jump bench-schedule chaos ci clean
+.PHONY: help setup run test lint typecheck cfn-lint pytest unit openapi openapi-check sam-validate sam-build scenario-backbone scenarios test-slow bench-jump bench-schedule bench chaos ci clean
 
 help:
 	@echo "make run        start Smartrix Grid locally on moto (API :3000, AWS endpoint :4566)"
@@ -22,6 +22,7 @@ help:
 	@echo "make scenarios  the seed's scenarios (and 19's) on a fresh local grid, or ENDPOINT=url STAFF_TOKEN=…"
 	@echo "make chaos      the chaos test on a bigger fleet: CHAOS_HOUSES=30 CHAOS_TICK_MINUTES=30 CHAOS_HOURS=24, CHAOS_SEED=n replays"
 	@echo "make bench-jump the long jump: HOUSES=30 simulated houses, DAYS=7 days fast-forwarded, timed and checked"
+	@echo "make bench      story 16 at scale: HOUSES=1000 houses, TICKS=10 ticks, PRODUCERS=2 utilities, OUT=file.json"
 	@echo "make bench-schedule  the scheduler's peaks against the LP bound, 100/1,000/10,000 loads (OUT=file.json)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requirements.txt functions/*/requirements.txt
@@ -82,6 +83,10 @@ chaos: setup  # a day with and without faults compared, bigger than in `make tes
 
 bench-jump: setup  # a fast-forward of DAYS days with HOUSES houses: wall time, per function, AWS calls, exactness
 	$(BIN)/python -m benchmarks.long_jump --houses $(or $(HOUSES),30) --days $(DAYS)
+
+bench: setup  # the fleet created, T ticks as fast as the platform takes them: readings/s, latency, counts, exactness
+	$(BIN)/python -m benchmarks.load --houses $(or $(HOUSES),1000) --ticks $(or $(TICKS),10) \
+	  $(if $(PRODUCERS),--producers $(PRODUCERS)) $(if $(OUT),--out $(OUT))
 
 bench-schedule: setup  # our peak, the LP bound, the gap, naive and night-split peaks, solve time
 	$(BIN)/python -m benchmarks.schedule $(if $(OUT),--out $(OUT))

@@ -19,45 +19,17 @@ import cProfile
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-import localcloud  # noqa: F401 - puts the shared layer on the path, as Lambda mounts it
 from benchmarks.aws_calls import AwsCallCounter
 from benchmarks.checks import StoreReader, check_stores
+from benchmarks.grid import CLOCK_START, STAFF_TOKEN, create_fleet, staff, start_grid
 from benchmarks.posted import PostedTotals
 from localcloud import LocalCloud
-from smartgrid.simulation.demo import demo_houses, demo_producers
 from smartgrid.units import mwh_to_wh
 
-STAFF_TOKEN = "bench-staff-token"
-CLOCK_START = datetime(2026, 3, 1, tzinfo=UTC)
 MINUTES_PER_DAY = 24 * 60
 SHOWN_FUNCTIONS = 14
-
-
-def start_grid(posted: PostedTotals) -> LocalCloud:
-    cloud = LocalCloud(
-        staff_token=STAFF_TOKEN,
-        parameters={"ClockStart": CLOCK_START.strftime("%Y-%m-%dT%H:%M:%SZ"), "LogLevel": "WARNING"},
-    )
-    cloud.posted_readings = posted  # the in-process API tallies what the simulators post here
-    return cloud.start()
-
-
-def staff(cloud: LocalCloud, method: str, path: str, body: Any, status: int) -> Any:
-    answer = cloud.request(method, path, token=STAFF_TOKEN, json_body=body)
-    if answer.status != status:
-        raise RuntimeError(f"{method} {path}: {answer.status} {answer.body[:300]!r}")
-    return answer.json()
-
-
-def create_fleet(cloud: LocalCloud, houses: int) -> tuple[list[str], set[str]]:
-    """The demo fleet, through the API: the houses' ids and the utility producers' ids."""
-    utilities = {staff(cloud, "POST", "/sim/producers", b, 201)["producerId"] for b in demo_producers(houses)}
-    ids = [staff(cloud, "POST", "/sim/houses", b, 201)["houseId"] for b in demo_houses(houses)]
-    cloud.drain()
-    return ids, utilities
 
 
 def jump(cloud: LocalCloud, days: int) -> None:

@@ -16,7 +16,7 @@ import boto3
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 
-from localcloud import motofix
+from localcloud import motofix, motofix_stepfunctions
 from localcloud.faults import FaultInjector, Faults
 from localcloud.gateway import Gateway, HttpResponse
 from localcloud.host import GRID_LOCK, FunctionHost, function_environment
@@ -118,7 +118,8 @@ class LocalCloud:
         )
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        self._unfix_moto = motofix.install()
+        unfix_dynamodb, unfix_stepfunctions = motofix.install(), motofix_stepfunctions.install()
+        self._unfix_moto = lambda: (unfix_stepfunctions(), unfix_dynamodb())
         aws.forget_clients()
         self.clients = _Clients(self.region)
         with GRID_LOCK:
