@@ -27,7 +27,7 @@ obs = observability()
 class Settings(GridSettings):
     frames_table: str = Field(alias="FRAMES_TABLE")
     closed_frames_table: str = Field(alias="CLOSED_FRAMES_TABLE")
-    frame_delay_ticks: int = Field(5, alias="FRAME_DELAY_TICKS", ge=0)
+    frame_delay_ticks: int = Field(5, alias="FRAME_DELAY_TICKS", ge=2)
 
 
 @obs.logger.inject_lambda_context

@@ -26,7 +26,7 @@ obs = observability()
 
 class Settings(GridSettings):
     energy_table: str = Field(alias="ENERGY_TABLE")
-    frame_delay_ticks: int = Field(5, alias="FRAME_DELAY_TICKS", ge=0)
+    frame_delay_ticks: int = Field(5, alias="FRAME_DELAY_TICKS", ge=2)
 
 
 @obs.logger.inject_lambda_context

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from localcloud.cloud import ROOT
+from localcloud.template import read_blueprint
 from smartgrid.events import ClientConsumption, ProductionReading
 from smartgrid.frames import UNASSIGNED, build_frame, frames_to_close, placed, portions, watts
 from smartgrid.gridtime import parse_instant
@@ -122,3 +124,13 @@ def test_a_frame_sums_its_communities_and_producers() -> None:
         "houseProductionMwh": 300,
         "utilityProductionMwh": 1100,
     }
+
+
+def test_a_frame_delay_under_two_ticks_would_close_each_frame_before_its_readings_come() -> None:
+    # Given a tick's readings, posted after the move that ends it (the move to 10:01 for 10:00)
+    # When frames close one tick late, the move to 10:01 already closes the frame of 10:00
+    assert frames_to_close("2026-03-01T10:00:00Z", "2026-03-01T10:01:00Z", 1, 1) == ["2026-03-01T10:00:00Z"]
+    # Then the template refuses a delay under 2 ticks (the frame of 10:00 closes on the move to 10:02)
+    assert frames_to_close("2026-03-01T10:01:00Z", "2026-03-01T10:02:00Z", 1, 2) == ["2026-03-01T10:00:00Z"]
+    template = read_blueprint(ROOT / "template.yaml")
+    assert template.parameters["FrameDelayTicks"]["MinValue"] == 2

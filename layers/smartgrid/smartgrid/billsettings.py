@@ -23,7 +23,7 @@ class BillSettings(ClockReaderSettings):
     vpp_table: str = Field(alias="VPP_TABLE")
     buy_price_per_wh: Decimal = Field(Decimal("0.00015"), alias="BUY_PRICE_PER_WH", ge=0, le=1)
     sell_price_per_wh: Decimal = Field(Decimal("0.00010"), alias="SELL_PRICE_PER_WH", ge=0, le=1)
-    frame_delay_ticks: int = Field(5, alias="FRAME_DELAY_TICKS", ge=0, le=60)
+    frame_delay_ticks: int = Field(5, alias="FRAME_DELAY_TICKS", ge=2, le=60)
 
     def service(self) -> BillingService:
         energy = EnergyStore(self.energy_table, self.tick_minutes)
