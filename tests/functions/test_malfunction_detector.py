@@ -109,6 +109,18 @@ def of(house_id: str, alerts: TopicProbe) -> list[dict[str, Any]]:
     return [e for e in alerts.events() if e["subject"]["id"] == house_id]
 
 
+def heard_house(cloud: LocalCloud, timestamp: str) -> tuple[Any, str, dict[str, Any]]:
+    """A new house, its community, and the event of its one reading (of the tick at
+    `timestamp`), judged."""
+    house = new_house(cloud)
+    community = staff(cloud, "GET", f"/houses/{house.id}")["communityId"]
+    reading = carrying(
+        DIR, "consumer", Topic.CONSUMPTION_RAW_DETAILED, [consumption_at(house.id, community, timestamp)]
+    )
+    cloud.invoke(FUNCTION, reading)
+    return house, community, reading
+
+
 def at(minute: int) -> str:
     return f"2030-01-01T00:{minute:02d}:00Z"
 
@@ -118,14 +130,7 @@ def test_a_house_is_silent_on_the_move_n_plus_1_ticks_after_its_last_reading_unt
 ) -> None:
     alerts = probe("AlertTopic")
     # Given a house whose last reading was of 00:00 (it covered up to 00:01)
-    house = new_house(cloud)
-    community = staff(cloud, "GET", f"/houses/{house.id}")["communityId"]
-    cloud.invoke(
-        FUNCTION,
-        carrying(
-            DIR, "consumer", Topic.CONSUMPTION_RAW_DETAILED, [consumption_at(house.id, community, at(0))]
-        ),
-    )
+    house, community, _ = heard_house(cloud, at(0))
     # When the clock moves a tick at a time
     judged: dict[int, Any] = {}
     for now in range(1, 6):
@@ -226,12 +231,7 @@ def test_a_detector_behind_its_own_queue_judges_silence_only_up_to_what_it_has_h
 ) -> None:
     alerts = probe("AlertTopic")
     # Given a house heard up to 00:01 (its reading of 00:00)
-    house = new_house(cloud)
-    community = staff(cloud, "GET", f"/houses/{house.id}")["communityId"]
-    reading = carrying(
-        DIR, "consumer", Topic.CONSUMPTION_RAW_DETAILED, [consumption_at(house.id, community, late(0))]
-    )
-    cloud.invoke(FUNCTION, reading)
+    house, _, reading = heard_house(cloud, late(0))
     # And readings waiting, unjudged, in the detector's queue (a backlog after a long jump)
     queue = cloud.provisioned.queues["MalfunctionDetectorQueue"]
     with cloud.locked():
