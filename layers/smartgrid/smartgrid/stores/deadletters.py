@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from smartgrid import aws
+from smartgrid.stores.items import from_item, items_by_key, to_item
 
 ERROR_LIMIT = 1000  # characters of an error's text
 KEEP_SECONDS = 14 * 24 * 3600  # SQS keeps a message at most 14 days: so long the reason is kept
-BATCH_GET_LIMIT = 100
 
 
 class LastFailure(BaseModel):
@@ -34,39 +33,19 @@ class LastFailure(BaseModel):
 class DeadLetterReasons:
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
-        self.dynamodb = aws.client("dynamodb")
 
     def record(self, message_id: str, failure: LastFailure) -> None:
         """The message's last failure, replacing the one before."""
-        item: dict[str, Any] = {
-            "messageId": {"S": message_id},
-            "expiresAt": {"N": str(int(time.time()) + KEEP_SECONDS)},
-        }
-        for name, value in failure.model_dump().items():
-            item[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
-        self.dynamodb.put_item(TableName=self.table_name, Item=item)
+        item = {"messageId": message_id, "expiresAt": int(time.time()) + KEEP_SECONDS, **to_item(failure)}
+        aws.dynamodb_table(self.table_name).put_item(Item=item)
 
     def last_failures(self, message_ids: list[str]) -> dict[str, LastFailure]:
         """The last failure recorded of each message that has one."""
-        found: dict[str, LastFailure] = {}
-        unique = sorted(set(message_ids))
-        for start in range(0, len(unique), BATCH_GET_LIMIT):
-            keys: list[dict[str, Any]] = [
-                {"messageId": {"S": m}} for m in unique[start : start + BATCH_GET_LIMIT]
-            ]
-            request: dict[str, Any] = {self.table_name: {"Keys": keys}}
-            while request:
-                answer = self.dynamodb.batch_get_item(RequestItems=request)
-                for item in answer.get("Responses", {}).get(self.table_name, []):
-                    found[item["messageId"]["S"]] = LastFailure(
-                        **{
-                            name: int(item[name]["N"]) if "N" in item[name] else item[name]["S"]
-                            for name in LastFailure.model_fields
-                            if name in item
-                        }
-                    )
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+        keys = [{"messageId": m} for m in sorted(set(message_ids))]
+        return {
+            str(item["messageId"]): from_item(LastFailure, item)
+            for item in items_by_key(self.table_name, keys, consistent=False)
+        }
 
 
 def failure_now(function: str, queue: str, error: BaseException, receive_count: int) -> LastFailure:
