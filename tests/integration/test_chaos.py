@@ -55,12 +55,17 @@ def play_day(faults: Faults | None) -> Day:
     )
     with seeded_ids(IDS_SEED):
         for index, body in enumerate(demo_houses(HOUSES)):
-            if index % 2 == 0:  # panels (if it has none) and the default battery: 1,000 Wh, 50 W each way
-                if not any(o["kind"] == "producer" for o in body["objects"]):
-                    body["objects"].append(PANELS)
-                body["battery"] = {}
-            staff(grid, "POST", "/sim/houses", body, 201)
+            fitted = (
+                index % 2 == 0
+            )  # panels (if it has none) and the default battery: 1,000 Wh, 50 W each way
+            if fitted and not any(o["kind"] == "producer" for o in body["objects"]):
+                body["objects"].append(PANELS)
+            house = staff(grid, "POST", "/sim/houses", body, 201)
             grid.drain()  # one registration at a time: communities form in the same order
+            if fitted:  # once the house is in its community: fitted during its registration, the
+                # battery's first state would race the workflow for the house's community
+                staff(grid, "POST", f"/sim/houses/{house['houseId']}/battery", {}, 201)
+                grid.drain()
         for body in demo_producers(HOUSES):
             staff(grid, "POST", "/sim/producers", body, 201)
         grid.drain()
