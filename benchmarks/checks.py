@@ -14,6 +14,7 @@ from typing import Any
 
 from benchmarks.posted import PostedTotals
 from localcloud import LocalCloud
+from smartgrid.stores.frames import ATTRIBUTE
 from smartgrid.units import wh_to_mwh
 
 
@@ -87,7 +88,8 @@ def check_stores(
     detailed: Counter[tuple[str, str, str]] = Counter()
     for item in reader.scan("DetailedConsumptionTable"):
         house, _, day = item["houseDay"]["S"].partition("#")
-        detailed[(house, day, item["object"]["S"])] += sum(v for _, v in _slots(item))
+        for name, mwh in _slots(item):
+            detailed[(house, day, name)] += mwh
     check.same("consumption-detailed", posted.objects, detailed)
     global_consumption: Counter[tuple[str, str]] = Counter()
     for item in reader.scan("GlobalConsumptionTable"):
@@ -112,6 +114,9 @@ def _posted_by_measure(posted: PostedTotals, utilities: set[str]) -> Counter[tup
     return found
 
 
+MEASURES = {attribute: measure for measure, attribute in ATTRIBUTE.items()}
+
+
 def _frames_by_measure(reader: StoreReader) -> Counter[tuple[str, str]]:
     """The frames' aggregates per measure and day: the one-tick items, and each span once
     (a span stored once, under its hour or its day)."""
@@ -121,13 +126,10 @@ def _frames_by_measure(reader: StoreReader) -> Counter[tuple[str, str]]:
         pk = item["pk"]["S"]
         if pk.startswith("FRAME#"):
             day = pk[len("FRAME#") : len("FRAME#") + 10]
-            for attribute, measure in (
-                ("consumptionMwh", "consumption"),
-                ("houseProductionMwh", "houseProduction"),
-                ("utilityProductionMwh", "utilityProduction"),
-            ):
-                if attribute in item:
-                    found[(measure, day)] += int(item[attribute]["N"])
+            for name, value in item.items():  # `<measure>Mwh#<owner>`: an owner's sum in one shard
+                measure = MEASURES.get(name.partition("#")[0])
+                if measure:
+                    found[(measure, day)] += int(value["N"])
         elif pk.startswith(("SPAN#", "DAYSPAN#")) and item["sk"]["S"] not in spans:
             spans.add(item["sk"]["S"])
             found[(item["measure"]["S"], item["start"]["S"][:10])] += int(item["mwh"]["N"])

@@ -92,6 +92,7 @@ class Counts:
     bus_requests: int
     invocations: int
     platform_dynamodb_writes: int
+    platform_dynamodb_items: int
     platform_bus_requests: int
     platform_invocations: int
 
@@ -112,6 +113,9 @@ class Counts:
             bus_requests=bus[True] + bus[False],
             invocations=sum(invocations.values()),
             platform_dynamodb_writes=writes[True],
+            platform_dynamodb_items=sum(
+                n for name, n in items.items.items() if name not in SIMULATION_FUNCTIONS
+            ),
             platform_bus_requests=bus[True],
             platform_invocations=sum(
                 n for name, n in invocations.items() if name not in SIMULATION_FUNCTIONS
@@ -160,6 +164,7 @@ def run(
         cpu = time.process_time() - cpu_started
         readings = posted.readings
         counts = Counts.of(cloud, calls, items)
+        items_by_function = {name: per(n, readings) for name, n in items.items.most_common()}
         errors = sum(host.errors for host in cloud.hosts.values())
         print(f"ticks: {ticks} in {wall:.1f} s, {readings:,} readings; where the time went:")
         report_functions(cloud, calls)
@@ -219,6 +224,8 @@ def run(
         "closingTicks": len(closing),
         "dynamodbItemWritesPerReading": per(counts.dynamodb_items, readings),
         "platformDynamodbWritesPerReading": per(counts.platform_dynamodb_writes, readings),
+        "platformDynamodbItemWritesPerReading": per(counts.platform_dynamodb_items, readings),
+        "dynamodbItemWritesPerReadingByFunction": items_by_function,
         "platformBusRequestsPerReading": per(counts.platform_bus_requests, readings),
         "platformLambdaInvocationsPerReading": per(counts.platform_invocations, readings),
         "dynamodbWriteRequests": counts.dynamodb_writes,
@@ -248,9 +255,11 @@ def print_figures(figures: dict[str, Any]) -> None:
         f"per reading: DynamoDB write requests {f['dynamodbWritesPerReading']} "
         f"(items {f['dynamodbItemWritesPerReading']}), bus requests {f['busRequestsPerReading']}, "
         f"Lambda invocations {f['lambdaInvocationsPerReading']}; without the simulators: "
-        f"{f['platformDynamodbWritesPerReading']}, {f['platformBusRequestsPerReading']}, "
-        f"{f['platformLambdaInvocationsPerReading']}"
+        f"{f['platformDynamodbWritesPerReading']} (items {f['platformDynamodbItemWritesPerReading']}), "
+        f"{f['platformBusRequestsPerReading']}, {f['platformLambdaInvocationsPerReading']}"
     )
+    by_function = list(f["dynamodbItemWritesPerReadingByFunction"].items())
+    print("  item writes per reading, by function: " + ", ".join(f"{n} {v}" for n, v in by_function[:8]))
     print(
         f"peak RSS {f['peakRssMb']:,.0f} MB; handler errors {f['handlerErrors']}, dead letters {f['deadLetters']}"
     )

@@ -68,3 +68,18 @@ def test_a_record_that_is_not_a_bus_message_fails_alone(cloud: LocalCloud) -> No
     # Then only that record is reported for a retry, and the valid one is stored
     assert result == {"batchItemFailures": [{"itemIdentifier": bad}]}
     assert store(cloud).objects("h-0123456789ae", "2026-03-04") == {"oven": {"12:00": 41667}}
+
+
+def test_a_reading_is_one_item_however_many_objects_it_carries(cloud: LocalCloud) -> None:
+    # Given a message carrying one house's reading of two objects at 10:00
+    event = sample_event(DIR, "readings")
+    # When the function receives it
+    cloud.invoke(FUNCTION, event)
+    # Then the house's day holds one item, its 10:00 slot, with both objects in it
+    items = cloud.clients.dynamodb.query(
+        TableName=cloud.provisioned.tables["DetailedConsumptionTable"],
+        KeyConditionExpression="houseDay = :day",
+        ExpressionAttributeValues={":day": {"S": "h-0123456789ab#2026-03-02"}},
+    )["Items"]
+    assert [item["slot"]["S"] for item in items] == ["10:00"]
+    assert set(items[0]) == {"houseDay", "slot", "s:blender", "s:fridge"}

@@ -13,6 +13,7 @@ from localcloud import LocalCloud
 from smartgrid import aws
 from smartgrid.bus import Bus
 from smartgrid.events import ClientConsumption, ProductionReading, Topic
+from smartgrid.stores import frames as frames_store
 from smartgrid.stores.frames import ClosedFramesRepository, CommunitySums, FramesStore
 from tests.conftest import sample_event
 from tests.functions.balance_support import carrying, clock_move
@@ -76,7 +77,9 @@ def test_the_same_batch_delivered_twice_counts_once(cloud: LocalCloud) -> None:
 def test_two_copies_writing_the_same_batch_at_once_count_it_once(
     cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a batch of 150 readings (several transactions) in three communities
+    # Given a batch of 150 readings in three communities, all in one shard of their tick (four
+    # updates of 40 slots at most: several transactions)
+    monkeypatch.setattr(frames_store, "FRAME_SHARDS", 1)
     readings = [
         ClientConsumption(
             houseId=f"h-copy{n:03d}",

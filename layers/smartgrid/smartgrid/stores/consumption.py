@@ -8,6 +8,7 @@ read in one get.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
 from smartgrid.events import ClientConsumption, DetailedConsumptionReading
@@ -68,23 +69,31 @@ class DailyConsumptionStore:
 
 
 class DetailedConsumptionStore:
-    """consumption-detailed: each object's readings (item per house, day and object)."""
+    """consumption-detailed: each reading's objects (item per house-day and tick slot, an
+    attribute per object: `houseDay`/`slot`, `s:<object>`).
+
+    A reading is one item written, however many objects it carries (an item per object and
+    day took one write per object, and grew to a day of slots); a day is one query.
+    """
 
     def __init__(self, table_name: str) -> None:
-        self.slots = SlotTable(table_name, "houseDay", "object")
+        self.slots = SlotTable(table_name, "houseDay", "slot")
 
     def write(self, readings: Iterable[DetailedConsumptionReading]) -> int:
         writes: list[SlotWrite] = []
         for reading in readings:
             moment = parse_instant(reading.timestamp)
-            house_day = f"{reading.houseId}#{day_of(moment)}"
-            slot = slot_of(moment)
-            writes.extend(SlotWrite((house_day, name), slot, mwh) for name, mwh in reading.objects.items())
+            key = (f"{reading.houseId}#{day_of(moment)}", slot_of(moment))
+            writes.extend(SlotWrite(key, name, mwh) for name, mwh in reading.objects.items())
         return self.slots.write(writes)
 
     def objects(self, house_id: str, date: str) -> dict[str, dict[str, int]]:
-        """Every object's slots for the day."""
-        return self.slots.query(f"{house_id}#{date}")
+        """Every object's slots for the day (object → slot → mWh)."""
+        by_object: dict[str, dict[str, int]] = defaultdict(dict)
+        for slot, objects in self.slots.query(f"{house_id}#{date}").items():
+            for name, mwh in objects.items():
+                by_object[name][slot] = mwh
+        return dict(by_object)
 
     def objects_days(self, house_id: str, dates: Sequence[str]) -> dict[str, dict[str, int]]:
         """Each object's total of each day (mWh), day by day (days without readings are absent)."""
@@ -96,7 +105,7 @@ class DetailedConsumptionStore:
         return found
 
     def object(self, house_id: str, date: str, name: str) -> dict[str, int]:
-        return self.slots.get((f"{house_id}#{date}", name))
+        return self.objects(house_id, date).get(name, {})
 
 
 class GlobalConsumptionStore:

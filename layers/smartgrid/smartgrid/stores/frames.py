@@ -1,19 +1,22 @@
 """The frame stores (owner: electricity-frame).
 
-FramesTable (`pk`, `sk`) holds the per-tick aggregates of one-tick readings, their markers,
-and the readings over several ticks:
-- `FRAME#<tick> / COMMUNITY#<id>`: `consumptionMwh`, `houseProductionMwh` of a community;
-- `FRAME#<tick> / PRODUCER#<id>`: `utilityProductionMwh` of a utility producer;
-- `MARK#<source> / <day>`: a slot per reading, set in the same transaction as the
-  additions, so a reading counts once however often it is delivered and however many copies
-  of the consumer run (see `tally`);
+FramesTable (`pk`, `sk`) holds the per-tick aggregates of one-tick readings, with their
+markers, and the readings over several ticks:
+- `FRAME#<tick> / SHARD#<nn>`: one of `FRAME_SHARDS` items of a tick. A reading's source
+  (`c#<house>`, `p#<producer>`) picks its shard by a hash of its name; the reading sets its
+  slot there (`s:<source>`: it counts once however often it is delivered and however many
+  copies of the consumer run, see `tally`) and, in the same update, adds its energy to its
+  owner's sum in the same item (`consumptionMwh#<community>`, `houseProductionMwh#<community>`,
+  `utilityProductionMwh#<producer>`). A batch of a tick's readings writes a few items, not
+  one a reading; the marker does not depend on the owner, so a reading delivered again after
+  its house got its community still counts once; no item that every reading of a tick writes
+  (a hot key under many copies), and none grows past a tick's share of the fleet;
 - `SPAN#<hour> / <source>#<start>`: a reading over several ticks of one hour (energy, ticks,
   owner), and `DAYSPAN#<day> / <source>#<start>` one over more than an hour (readings never
   cross midnight); written once (first write wins), and spread over its ticks when a frame
   is read. A three-month jump costs a write per reading, not one per tick nor per hour.
 The grid's totals of a tick are the sum of that tick's items and spans, taken when the
-frame closes: no single item that every reading of a tick would write (a hot key under many
-copies).
+frame closes.
 
 ClosedFramesTable (`day`, `frameStart`) holds each closed frame as published (an outbox
 record: the frame, and whether it was published).
@@ -22,6 +25,7 @@ record: the frame, and whether it was published).
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,9 +50,10 @@ ATTRIBUTE: dict[str, str] = {
 FRAME_PREFIX = "FRAME#"
 SPAN_PREFIX = "SPAN#"
 DAY_SPAN_PREFIX = "DAYSPAN#"
-MARK_PREFIX = "MARK#"
-COMMUNITY_PREFIX = "COMMUNITY#"
-PRODUCER_PREFIX = "PRODUCER#"
+SHARD_PREFIX = "SHARD#"
+# A tick's sources over 64 items: ~200 a shard at 10,000 houses (a few KB an item); an item
+# holds ~10,000 (400 KB), so ~600,000 sources a tick; a bigger grid raises it before it starts.
+FRAME_SHARDS = 64
 TRANSACTION_PUTS = 100
 
 
@@ -119,9 +124,10 @@ class FramesStore:
         return ItemKey.of(self.table_name, pk=pk, sk=sk)
 
     def contribution(self, part: Part) -> Contribution:
-        prefix = PRODUCER_PREFIX if part.measure == "utilityProduction" else COMMUNITY_PREFIX
-        rollup = Rollup(self._item(FRAME_PREFIX + part.tick, prefix + part.owner), ATTRIBUTE[part.measure])
-        return Contribution(self._item(MARK_PREFIX + part.source, part.day), part.slot, part.mwh, (rollup,))
+        shard = zlib.crc32(part.source.encode()) % FRAME_SHARDS  # stable across processes, unlike hash()
+        item = self._item(FRAME_PREFIX + part.tick, f"{SHARD_PREFIX}{shard:02d}")
+        rollup = Rollup(item, f"{ATTRIBUTE[part.measure]}#{part.owner}")
+        return Contribution(item, part.source, part.mwh, (rollup,))
 
     def add(self, parts: Iterable[Part]) -> int:
         """Adds each part once; how many were new (not counted before)."""
@@ -192,16 +198,14 @@ class FramesStore:
         consistently (nothing counted yet: empty)."""
         found = TickAggregates()
         for item in self._query(FRAME_PREFIX + frame_start):
-            sk = str(item["sk"])
-            if sk.startswith(COMMUNITY_PREFIX):
-                sums = found.communities.setdefault(sk.removeprefix(COMMUNITY_PREFIX), CommunitySums())
-                sums.consumption += int(item.get(ATTRIBUTE["consumption"], 0))
-                sums.house_production += int(item.get(ATTRIBUTE["houseProduction"], 0))
-            elif sk.startswith(PRODUCER_PREFIX):
-                producer = sk.removeprefix(PRODUCER_PREFIX)
-                found.producers[producer] = found.producers.get(producer, 0) + int(
-                    item.get(ATTRIBUTE["utilityProduction"], 0)
-                )
+            for name, value in item.items():
+                attribute, _, owner = name.partition("#")  # keys and marker slots (`s:…`) match none
+                if attribute == ATTRIBUTE["utilityProduction"]:
+                    found.producers[owner] = found.producers.get(owner, 0) + int(value)
+                elif attribute == ATTRIBUTE["consumption"]:
+                    found.communities.setdefault(owner, CommunitySums()).consumption += int(value)
+                elif attribute == ATTRIBUTE["houseProduction"]:
+                    found.communities.setdefault(owner, CommunitySums()).house_production += int(value)
         tick = parse_instant(frame_start)
         spans = self._query(SPAN_PREFIX + _hour(tick))
         for item in itertools.chain(spans, self._query(DAY_SPAN_PREFIX + frame_start[:10])):
