@@ -21,12 +21,17 @@ DEMO_UTILITIES = 2  # what `make run` loads
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-def start_grid(posted: PostedTotals) -> LocalCloud:
+def start_grid(posted: PostedTotals, parameters: dict[str, str] | None = None) -> LocalCloud:
     """Deterministic (the tests' mode): nothing runs in the background, `drain()` delivers
-    until every queue is empty, so what a run measures is the platform's work alone."""
+    until every queue is empty, so what a run measures is the platform's work alone.
+    `parameters` override the template's (FrameDelayTicks, say)."""
     cloud = LocalCloud(
         staff_token=STAFF_TOKEN,
-        parameters={"ClockStart": CLOCK_START.strftime("%Y-%m-%dT%H:%M:%SZ"), "LogLevel": "WARNING"},
+        parameters={
+            "ClockStart": CLOCK_START.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "LogLevel": "WARNING",
+            **(parameters or {}),
+        },
     )
     cloud.posted_readings = posted  # the in-process API tallies what the simulators post here
     return cloud.start()

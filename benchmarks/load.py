@@ -9,7 +9,7 @@ The fleet is created through the API, each house registered by the real workflow
 is printed apart. Then each tick fires the schedule and delivers until every queue is
 empty (the next tick fires only then): the wall time runs from the first tick fired to the
 grid drained after the last, when every reading of those ticks has its daily totals and
-its frame aggregate stored. Frames close k ticks late (FrameDelayTicks, 5): a tick's
+its frame aggregate stored. Frames close k ticks late (FrameDelayTicks, 5; `--frame-delay`): a tick's
 latency is from the tick fired to its frame published on electricity.frame, the closing
 ticks that publish the last frames run after the measured ones (their readings are not
 counted, but they are checked). Counts (DynamoDB write requests, bus requests, Lambda
@@ -52,7 +52,7 @@ SIMULATION_FUNCTIONS = {
     "ProducersReportFunction",
 }
 FLOOR_SECONDS = 3.0
-LATENCY = "tick fired -> that tick's frame published on electricity.frame (frames close 5 ticks later)"
+LATENCY = "tick fired -> that tick's frame published on electricity.frame (frames close {delay} ticks later)"
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,16 @@ class Counts:
 
 
 def run(
-    houses: int, ticks: int, producers: int, profile: str | None = None, floor_seconds: float = FLOOR_SECONDS
+    houses: int,
+    ticks: int,
+    producers: int,
+    profile: str | None = None,
+    floor_seconds: float = FLOOR_SECONDS,
+    frame_delay: int | None = None,
 ) -> dict[str, Any]:
     posted = PostedTotals()
-    cloud = start_grid(posted)
+    cloud = start_grid(posted, {"FrameDelayTicks": str(frame_delay)} if frame_delay else None)
+    delay = frame_delay or int(cloud.blueprint.parameters["FrameDelayTicks"]["Default"])
     calls = AwsCallCounter().install()
     frames = FramePublications(cloud.provisioned.topics[FRAME_TOPIC])
     items = ItemWrites()
@@ -218,7 +224,8 @@ def run(
         "readingsPerCpuSecond": round(cpu_rate, 1),
         "motoBatchWriteFloorPerCpuSecond": round(floor.per_cpu_second, 1),
         "fractionOfFloorCpu": round(cpu_rate / floor.per_cpu_second, 3) if floor.per_cpu_second else 0.0,
-        "tickLatencyDefinition": LATENCY,
+        "tickLatencyDefinition": LATENCY.format(delay=delay),
+        "frameDelayTicks": delay,
         "tickSecondsP50": round(percentile(tick_seconds, 0.50), 3),
         "tickSecondsMax": round(max(tick_seconds, default=0.0), 3),
         "closingTicks": len(closing),
@@ -283,10 +290,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--floor-seconds", type=float, default=FLOOR_SECONDS, help="moto's floor measured so long"
     )
+    parser.add_argument(
+        "--frame-delay",
+        type=int,
+        help="FrameDelayTicks (template default 5, at least 2): the closing ticks a run plays after its own",
+    )
     args = parser.parse_args(argv)
     if args.houses < 1 or args.ticks < 1 or args.producers < 0:
         parser.error("--houses and --ticks must be at least 1, --producers at least 0")
-    figures = run(args.houses, args.ticks, args.producers, args.profile, args.floor_seconds)
+    if args.frame_delay is not None and args.frame_delay < 2:
+        parser.error("--frame-delay must be at least 2 (the template's minimum)")
+    figures = run(args.houses, args.ticks, args.producers, args.profile, args.floor_seconds, args.frame_delay)
     print_figures(figures)
     if args.out:
         with open(args.out, "w") as out:
