@@ -35,7 +35,7 @@ def assign(step: AssignCommunity, settings: Settings) -> str:
         already = communities.community_of(step.houseId)
         if already:
             return already
-        chosen = nearest_with_room(step.location, communities.all(), settings.community_radius_km)
+        chosen = nearest_with_room(step.location, communities.with_room(), settings.community_radius_km)
         try:
             if chosen is not None:
                 communities.join(chosen, step.houseId)

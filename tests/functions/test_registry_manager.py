@@ -171,3 +171,37 @@ def test_houses_and_anonymous_callers_cannot_list_communities(cloud: LocalCloud)
     assert (anonymous.status, anonymous.json()["error"]) == (401, "unauthorized")
     assert (as_house.status, as_house.json()["error"]) == (403, "forbidden")
     assert as_house_one.status == 403
+
+
+def test_a_full_community_leaves_the_open_directory_and_placing_reads_only_open_ones(
+    cloud: LocalCloud,
+) -> None:
+    # Given two houses filling a community in Strasbourg (capacity 2)
+    full = assign(cloud, step_at(48.5734, 7.7521))
+    assert assign(cloud, step_at(48.5740, 7.7530)) == full
+    # When a third house of Strasbourg is placed
+    third = assign(cloud, step_at(48.5750, 7.7540))
+    # Then it opens a new community, and the full one is out of the open directory (placing
+    # the third house read it full and took it out), though still listed among all
+    assert third != full
+    directory = cloud.clients.dynamodb.get_item(
+        TableName=cloud.provisioned.tables["CommunitiesTable"],
+        Key={"pk": {"S": "DIRECTORY"}, "sk": {"S": "OPEN"}},
+    )["Item"]
+    assert third in directory["communities"]["SS"] and full not in directory["communities"]["SS"]
+    assert full in {c.communityId for c in communities(cloud).all()}
+
+
+def test_a_table_from_before_the_open_directory_gets_one_from_its_communities(cloud: LocalCloud) -> None:
+    # Given a community in Nantes with a seat left, and the open directory gone (an older table)
+    nantes = assign(cloud, step_at(47.2184, -1.5536))
+    table = cloud.provisioned.tables["CommunitiesTable"]
+    cloud.clients.dynamodb.delete_item(TableName=table, Key={"pk": {"S": "DIRECTORY"}, "sk": {"S": "OPEN"}})
+    # When a neighbour is placed
+    neighbour = assign(cloud, step_at(47.2190, -1.5540))
+    # Then it joins that community (found among every community), and the directory is back
+    assert neighbour == nantes
+    directory = cloud.clients.dynamodb.get_item(
+        TableName=table, Key={"pk": {"S": "DIRECTORY"}, "sk": {"S": "OPEN"}}
+    )
+    assert "Item" in directory

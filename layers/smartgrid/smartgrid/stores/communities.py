@@ -2,10 +2,17 @@
 
 Items: `COMMUNITY#<id> / META` (anchor location, capacity, member count),
 `COMMUNITY#<id> / HOUSE#<id>` (a member), `HOUSE#<id> / COMMUNITY` (a house's community,
-which makes assignment idempotent) and `DIRECTORY / COMMUNITIES` (every community's id, so
-that listing them is two reads, not a scan of every member). A seat is taken in one
-transaction with the member count's capacity check, so two houses never take the last seat
-together; a community is opened in one transaction with its entry in the directory.
+which makes assignment idempotent), `DIRECTORY / COMMUNITIES` (every community's id, so
+that listing them is two reads, not a scan of every member) and `DIRECTORY / OPEN` (the
+communities that may still have a seat). A seat is taken in one transaction with the member
+count's capacity check, so two houses never take the last seat together; a community is
+opened in one transaction with its entries in the directories.
+
+Placing a house reads the open communities only: reading every community on every
+registration made registering n houses cost n x n/capacity reads (a 10,000-house fleet
+slowed to a house a second). A community seen full is taken out of the open directory by
+whoever sees it, so a crash between a last seat and that removal only costs a later reader
+one extra item.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from smartgrid.models import Community, Location
 
 META = "META"
 DIRECTORY = {"pk": "DIRECTORY", "sk": "COMMUNITIES"}
+OPEN_DIRECTORY = {"pk": "DIRECTORY", "sk": "OPEN"}
 
 
 def _community_pk(community_id: str) -> str:
@@ -49,8 +57,41 @@ class CommunitiesRepository:
         return _community(item) if item else None
 
     def all(self) -> list[Community]:
-        directory = self.table.get_item(Key=DIRECTORY, ConsistentRead=True).get("Item", {})
-        ids = sorted(directory.get("communities", set()))
+        return self._communities(self._directory(DIRECTORY) or set())
+
+    def with_room(self) -> list[Community]:
+        """The communities with a seat left (those of the open directory that are not full)."""
+        open_ids = self._directory(OPEN_DIRECTORY)
+        if open_ids is None:  # a table from before the open directory: built once from every community
+            found = self.all()
+            self._mark_open({c.communityId for c in found if c.members < c.capacity})
+        else:
+            found = self._communities(open_ids)
+        full = {c.communityId for c in found if c.members >= c.capacity}
+        if full:
+            self.table.update_item(
+                Key=OPEN_DIRECTORY,
+                UpdateExpression="DELETE communities :full",
+                ExpressionAttributeValues={":full": full},
+            )
+        return [c for c in found if c.communityId not in full]
+
+    def _directory(self, key: dict[str, str]) -> set[str] | None:
+        """A directory's community ids (None: the directory was never written)."""
+        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return None if item is None else {str(i) for i in item.get("communities", set())}
+
+    def _mark_open(self, community_ids: set[str]) -> None:
+        """Adds to the open directory (a union: what a community opened meanwhile added stays),
+        and writes the directory even with none (a string set cannot be empty)."""
+        self.table.update_item(
+            Key=OPEN_DIRECTORY,
+            UpdateExpression="SET built = :yes" + (" ADD communities :ids" if community_ids else ""),
+            ExpressionAttributeValues={":yes": True, **({":ids": community_ids} if community_ids else {})},
+        )
+
+    def _communities(self, community_ids: set[str]) -> list[Community]:
+        ids = sorted(community_ids)
         found: list[Community] = []
         resource = aws.dynamodb_resource()
         for start in range(0, len(ids), 100):
@@ -111,16 +152,23 @@ class CommunitiesRepository:
                     }
                 },
                 *self._membership(community.communityId, house_id),
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": {"pk": {"S": DIRECTORY["pk"]}, "sk": {"S": DIRECTORY["sk"]}},
-                        "UpdateExpression": "ADD communities :id",
-                        "ExpressionAttributeValues": {":id": {"SS": [community.communityId]}},
-                    }
-                },
+                *(
+                    self._listing(directory, community.communityId)
+                    for directory in (DIRECTORY, OPEN_DIRECTORY)
+                    if directory is DIRECTORY or community.capacity > 1  # a community of one is full
+                ),
             ]
         )
+
+    def _listing(self, directory: dict[str, str], community_id: str) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": {"pk": {"S": directory["pk"]}, "sk": {"S": directory["sk"]}},
+                "UpdateExpression": "ADD communities :id",
+                "ExpressionAttributeValues": {":id": {"SS": [community_id]}},
+            }
+        }
 
     def _membership(self, community_id: str, house_id: str) -> list[dict[str, Any]]:
         return [
