@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from smartgrid.events import EVENT_OF_TOPIC, E, Message, Topic
 from smartgrid.observability import observability
 from smartgrid.stores.deadletters import DeadLetterReasons, failure_now
+from smartgrid.stores.outbox import delivering
 
 REASONS_TABLE_VARIABLE = "DEAD_LETTER_REASONS_TABLE"
 
@@ -43,7 +44,8 @@ def _record_failure(record: SQSRecord, error: Exception) -> None:
 def _recording_failures(handle: Callable[[SQSRecord], None]) -> Callable[[SQSRecord], None]:
     def record_handler(record: SQSRecord) -> None:
         try:
-            handle(record)
+            with delivering(record.message_id):
+                handle(record)
         except Exception as error:
             _record_failure(record, error)
             raise

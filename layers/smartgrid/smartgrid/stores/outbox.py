@@ -7,7 +7,12 @@ published, and marked published:
 - a redo publishes only what is not marked;
 - two live copies never publish together: only the one that holds the claim publishes;
 - a publish that fails releases its claim, so the retry publishes at once; a claimer that
-  dies outright holds it until its lease ends (the function's timeout), then a redo may.
+  dies outright holds it until its lease ends (the function's timeout), then a redo may;
+- a claim names the SQS message being handled (`delivering`): a redelivery of that message
+  takes its own claim over at once. The claimer crashed (its message came back), and
+  nothing else may be left to publish the decision: a message whose claim was left behind
+  by its own crash once found it held, counted itself done, and the decision was never
+  published.
 The one window left, a crash after the publish and before the mark, publishes again:
 consumers key on the decision's key (a frame's start) and are idempotent.
 
@@ -17,7 +22,9 @@ Each owner keeps its records in its own table (the key names are the table's).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,6 +37,20 @@ from smartgrid import aws
 PAYLOAD = "payload"
 PUBLISHED = "published"
 CLAIMED_UNTIL = "claimedUntilMs"
+CLAIMED_BY = "claimedBy"
+
+_delivery: ContextVar[str | None] = ContextVar("delivery", default=None)
+
+
+@contextmanager
+def delivering(message_id: str) -> Iterator[None]:
+    """Claims taken meanwhile name this SQS message (see the module's docstring)."""
+    token = _delivery.set(message_id)
+    try:
+        yield
+    finally:
+        _delivery.reset(token)
+
 
 Key = Mapping[str, str]
 
@@ -102,15 +123,23 @@ class Outbox:
         }
 
     def claim(self, key: Key, lease_ms: int) -> bool:
-        """Takes the right to publish for `lease_ms`, unless it is published or claimed."""
+        """Takes the right to publish for `lease_ms`, unless it is published or claimed (by
+        another message than the one being handled)."""
         now = _now_ms()
+        names = {"#c": CLAIMED_UNTIL, "#p": PUBLISHED}
+        values: dict[str, Any] = {":until": now + lease_ms, ":now": now, ":false": False}
+        update, free = "SET #c = :until", "attribute_not_exists(#c) OR #c < :now"
+        delivery = _delivery.get()
+        if delivery is not None:
+            names["#by"], values[":me"] = CLAIMED_BY, delivery
+            update, free = update + ", #by = :me", free + " OR #by = :me"
         try:
             self.table.update_item(
                 Key=dict(key),
-                UpdateExpression="SET #c = :until",
-                ConditionExpression="#p = :false AND (attribute_not_exists(#c) OR #c < :now)",
-                ExpressionAttributeNames={"#c": CLAIMED_UNTIL, "#p": PUBLISHED},
-                ExpressionAttributeValues={":until": now + lease_ms, ":now": now, ":false": False},
+                UpdateExpression=update,
+                ConditionExpression=f"#p = :false AND ({free})",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -120,14 +149,16 @@ class Outbox:
 
     def release(self, key: Key) -> None:
         self.table.update_item(
-            Key=dict(key), UpdateExpression="REMOVE #c", ExpressionAttributeNames={"#c": CLAIMED_UNTIL}
+            Key=dict(key),
+            UpdateExpression="REMOVE #c, #by",
+            ExpressionAttributeNames={"#c": CLAIMED_UNTIL, "#by": CLAIMED_BY},
         )
 
     def mark_published(self, key: Key) -> None:
         self.table.update_item(
             Key=dict(key),
-            UpdateExpression="SET #p = :true REMOVE #c",
-            ExpressionAttributeNames={"#p": PUBLISHED, "#c": CLAIMED_UNTIL},
+            UpdateExpression="SET #p = :true REMOVE #c, #by",
+            ExpressionAttributeNames={"#p": PUBLISHED, "#c": CLAIMED_UNTIL, "#by": CLAIMED_BY},
             ExpressionAttributeValues={":true": True},
         )
 
@@ -152,7 +183,9 @@ def publish_once(
 def _record(item: Mapping[str, Any], key: Key) -> Record:
     payload = item.get(PAYLOAD)
     attributes = {
-        k: v for k, v in item.items() if k not in key and k not in (PAYLOAD, PUBLISHED, CLAIMED_UNTIL)
+        k: v
+        for k, v in item.items()
+        if k not in key and k not in (PAYLOAD, PUBLISHED, CLAIMED_UNTIL, CLAIMED_BY)
     }
     return Record(str(payload) if payload is not None else None, bool(item.get(PUBLISHED)), attributes)
 
