@@ -199,3 +199,23 @@ def test_a_house_with_no_reading_in_a_tick_is_not_in_its_judgement(cloud: LocalC
     # (a lone state frames no tick)
     assert result["judged"] == [f"{day}T12:01:00Z", f"{day}T12:02:00Z", f"{day}T12:03:00Z"]
     assert result["published"] == [] and published.events() == []
+
+
+def test_an_hours_active_houses_are_spread_over_small_items_and_all_judged(cloud: LocalCloud) -> None:
+    # Given 300 houses of one community that consumed in the tick of 14:00
+    houses = [f"h-spread{n:04d}" for n in range(300)]
+    add(
+        cloud,
+        Topic.CONSUMPTION_CLIENT,
+        [
+            ClientConsumption(houseId=h, communityId=C, timestamp="2026-03-21T14:00:00Z", mwh=1000)
+            for h in houses
+        ],
+    )
+    # Then no item of the hour's active houses holds more than a small share of them
+    active = [item for item in table_items(cloud, "EnergyTable") if item["pk"]["S"] == "ACTIVE#2026-03-21T14"]
+    sizes = [sum(name.startswith("h:") for name in item) for item in active]
+    assert sum(sizes) == 300 and max(sizes) <= 20
+    # And the tick's judgment finds every one of them
+    energies = store(cloud).tick_energies(["2026-03-21T14:00:00Z"])["2026-03-21T14:00:00Z"]
+    assert sorted(energies[C]) == houses
