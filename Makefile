@@ -23,6 +23,7 @@ help:
 	@echo "make chaos      the chaos test on a bigger fleet: CHAOS_HOUSES=30 CHAOS_TICK_MINUTES=30 CHAOS_HOURS=24, CHAOS_SEED=n replays"
 	@echo "make bench-jump the long jump: HOUSES=30 simulated houses, DAYS=7 days fast-forwarded, timed and checked"
 	@echo "make bench      story 16 at scale: HOUSES=1000 houses, TICKS=10 ticks, PRODUCERS=2 utilities, OUT=file.json"
+	@echo "                FRAME_DELAY=2: fewer closing ticks after the measured ones (FrameDelayTicks, default 5)"
 	@echo "make bench-schedule  the scheduler's peaks against the LP bound, 100/1,000/10,000 loads (OUT=file.json)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requirements.txt functions/*/requirements.txt
@@ -86,7 +87,8 @@ bench-jump: setup  # a fast-forward of DAYS days with HOUSES houses: wall time, 
 
 bench: setup  # the fleet created, T ticks as fast as the platform takes them: readings/s, latency, counts, exactness
 	$(BIN)/python -m benchmarks.load --houses $(or $(HOUSES),1000) --ticks $(or $(TICKS),10) \
-	  $(if $(PRODUCERS),--producers $(PRODUCERS)) $(if $(OUT),--out $(OUT))
+	  $(if $(PRODUCERS),--producers $(PRODUCERS)) $(if $(FRAME_DELAY),--frame-delay $(FRAME_DELAY)) \
+	  $(if $(OUT),--out $(OUT))
 
 bench-schedule: setup  # our peak, the LP bound, the gap, naive and night-split peaks, solve time
 	$(BIN)/python -m benchmarks.schedule $(if $(OUT),--out $(OUT))
