@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from smartgrid.bus import Bus
 from smartgrid.events import ClientConsumption, ElectricityFrame, FrameTotals, ProductionReading, Topic
-from smartgrid.gridtime import day_of, iso, parse_instant, slot_of
+from smartgrid.gridtime import iso, parse_instant
 from smartgrid.stores.frames import (
     ClosedFramesRepository,
     FramesStore,
@@ -114,7 +114,6 @@ def placed(
     parts: list[Part] = []
     spans: list[Span] = []
     for reading in readings:
-        start = parse_instant(reading.timestamp)
         measure: Measure
         if isinstance(reading, ProductionReading):
             source = f"p#{reading.producerId}"
@@ -128,9 +127,7 @@ def placed(
             owner = reading.communityId or looked_up.get(reading.houseId) or UNASSIGNED
         ticks = max(1, reading.durationMinutes // tick_minutes)
         if ticks == 1:
-            parts.append(
-                Part(source, day_of(start), slot_of(start), reading.timestamp, reading.mwh, measure, owner)
-            )
+            parts.append(Part(source, reading.timestamp, reading.mwh, measure, owner))
         else:
             spans.append(Span(source, reading.timestamp, ticks, tick_minutes, reading.mwh, measure, owner))
     return parts, spans

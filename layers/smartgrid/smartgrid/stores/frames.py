@@ -61,14 +61,11 @@ TRANSACTION_PUTS = 100
 class Part:
     """A reading's energy in one tick, and where it counts.
 
-    `source` and `slot` name the reading (and the tick, for a reading over several): the
-    marker that makes it count once. `owner` is the community (consumption, house
+    `source` and `tick` name the reading: its marker, which makes it count once. `owner` is the community (consumption, house
     production) or the utility producer (utility production).
     """
 
     source: str
-    day: str
-    slot: str
     tick: str
     mwh: int
     measure: Measure
