@@ -4,18 +4,17 @@ readings and reads its daily and per-object consumption; a producer registers wi
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 from scenarios.client import Grid, Steps, run
+from scenarios.clock import iso, parse
 
 TITLE = "Backbone: registration and ingestion"
 
 
 def play(grid: Grid, steps: Steps) -> None:
     steps.check("the grid is up", grid.call("GET", "/health"), "200", lambda a: a.status == 200)
-    now = steps.check(
-        "read the grid clock", grid.call("GET", "/clock"), "200 with now", lambda a: a.status == 200
-    ).body["now"]
-    day = now[:10]
+    steps.check("read the grid clock", grid.call("GET", "/clock"), "200 with now", lambda a: a.status == 200)
     house = steps.check(
         "POST /houses: Pierre & Marie register",
         grid.call(
@@ -31,19 +30,26 @@ def play(grid: Grid, steps: Steps) -> None:
         lambda a: a.status == 201 and a.body["houseId"].startswith("h-"),
     ).body
     hid, token = house["houseId"], house["token"]
-    steps.wait_for(
+    joined = steps.wait_for(
         "GET /houses/{id}: the house joined a community",
         lambda: grid.call("GET", f"/houses/{hid}", token=token),
         "200, status active, a communityId",
         lambda a: a.status == 200 and a.body["status"] == "active" and bool(a.body["communityId"]),
     )
-    for minute, blender in ((0, 8.333), (1, 8.333)):
+    # A house reports from the minute it registered in, never before; two minutes of the same
+    # day (so not from 23:59), whatever the time of day the grid's clock shows.
+    first = parse(joined.body["registeredAt"]).replace(second=0, microsecond=0)
+    if (first + timedelta(minutes=1)).date() != first.date():
+        first += timedelta(minutes=1)
+    minutes = [iso(first), iso(first + timedelta(minutes=1))]
+    day = minutes[0][:10]
+    for minute in minutes:
         steps.check(
-            f"POST consumption for {day}T10:0{minute}",
+            f"POST consumption for {minute}",
             grid.call(
                 "POST",
                 f"/houses/{hid}/consumption",
-                {"timestamp": f"{day}T10:0{minute}:00Z", "objects": {"blender": blender, "fridge": 1.5}},
+                {"timestamp": minute, "objects": {"blender": 8.333, "fridge": 1.5}},
                 token,
             ),
             "202 accepted",
@@ -54,7 +60,7 @@ def play(grid: Grid, steps: Steps) -> None:
         grid.call(
             "POST",
             f"/houses/{hid}/consumption",
-            {"timestamp": f"{day}T10:00:00Z", "objects": {"blender": 8.333, "fridge": 1.5}},
+            {"timestamp": minutes[0], "objects": {"blender": 8.333, "fridge": 1.5}},
             token,
         ),
         "202 duplicate",
