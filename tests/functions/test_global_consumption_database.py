@@ -3,8 +3,13 @@ day and tick."""
 
 from __future__ import annotations
 
+from boto3.dynamodb.conditions import Key
+
 from localcloud import LocalCloud
+from smartgrid import aws
+from smartgrid.events import ClientConsumption
 from smartgrid.stores.consumption import GlobalConsumptionStore
+from smartgrid.stores.shards import GLOBAL_SHARDS
 from tests.conftest import sample_event
 
 FUNCTION = "GlobalConsumptionFunction"
@@ -61,3 +66,36 @@ def test_a_record_that_is_not_a_bus_message_fails_alone(cloud: LocalCloud) -> No
     # Then only that record is reported, and the valid one is stored
     assert result == {"batchItemFailures": [{"itemIdentifier": bad}]}
     assert store(cloud).ticks("2026-03-04") == {"12:00": {"h-0123456789ae": 41667}}
+
+
+def test_a_tick_of_many_houses_is_spread_over_shards_and_read_whole(cloud: LocalCloud) -> None:
+    # Given 200 houses' totals of one tick (an item per tick would grow with the whole grid)
+    houses = {f"h-{n:012x}": 1000 + n for n in range(200)}
+    readings = [
+        ClientConsumption(houseId=house, communityId="c-1", timestamp="2026-03-05T08:00:00Z", mwh=mwh)
+        for house, mwh in houses.items()
+    ]
+    # When the store writes them
+    store(cloud).write(readings)
+    # Then they sit in GLOBAL_SHARDS items of that tick, none holding more than its share
+    table = aws.dynamodb_table(cloud.provisioned.tables["GlobalConsumptionTable"])
+    items = table.query(KeyConditionExpression=Key("date").eq("2026-03-05"))["Items"]
+    assert sorted(item["slot"] for item in items) == [f"08:00#{n:02d}" for n in range(GLOBAL_SHARDS)]
+    assert max(len(item) - 2 for item in items) < 2 * len(houses) / GLOBAL_SHARDS
+    # And the tick reads back whole
+    assert store(cloud).ticks("2026-03-05") == {"08:00": houses}
+
+
+def test_items_from_before_the_shards_are_read_with_the_new_ones(cloud: LocalCloud) -> None:
+    # Given a tick item written before the shards (slot HH:MM) and a sharded one of the same tick
+    table = aws.dynamodb_table(cloud.provisioned.tables["GlobalConsumptionTable"])
+    table.put_item(Item={"date": "2026-03-06", "slot": "09:00", "s:h-00000000000a": 500})
+    store(cloud).write(
+        [
+            ClientConsumption(
+                houseId="h-00000000000b", communityId="c-1", timestamp="2026-03-06T09:00:00Z", mwh=700
+            )
+        ]
+    )
+    # When the day is read, then both houses are in the tick
+    assert store(cloud).ticks("2026-03-06") == {"09:00": {"h-00000000000a": 500, "h-00000000000b": 700}}

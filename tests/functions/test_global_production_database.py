@@ -3,8 +3,13 @@ and tick, as received, house producers and utility producers apart."""
 
 from __future__ import annotations
 
+from boto3.dynamodb.conditions import Key
+
 from localcloud import LocalCloud
+from smartgrid import aws
+from smartgrid.events import ProductionReading
 from smartgrid.stores.production import GlobalProductionStore
+from smartgrid.stores.shards import GLOBAL_SHARDS
 from tests.conftest import sample_event
 
 FUNCTION = "GlobalProductionFunction"
@@ -75,3 +80,43 @@ def test_a_record_that_is_not_a_bus_message_fails_alone(cloud: LocalCloud) -> No
     # Then only that record is reported, and the valid one is stored
     assert result == {"batchItemFailures": [{"itemIdentifier": bad}]}
     assert store(cloud).ticks("2026-03-04", "utility") == {"12:00": {"p-0123456789ba": 50000}}
+
+
+def test_many_producers_spread_over_shards_and_each_reads_its_own(cloud: LocalCloud) -> None:
+    # Given 100 house producers' production of one tick
+    producers = {f"p-h-{n:012x}": 100 + n for n in range(100)}
+    store(cloud).write(
+        ProductionReading(producerId=p, kind="house", timestamp="2026-03-05T12:00:00Z", mwh=mwh)
+        for p, mwh in producers.items()
+    )
+    # Then the tick sits in GLOBAL_SHARDS items, each shard before the tick
+    table = aws.dynamodb_table(cloud.provisioned.tables["GlobalProductionTable"])
+    items = table.query(KeyConditionExpression=Key("date").eq("2026-03-05"))["Items"]
+    assert sorted(item["slot"] for item in items) == [f"house#s{n:02d}#12:00" for n in range(GLOBAL_SHARDS)]
+    # And the tick reads back whole, and each producer alone
+    assert store(cloud).ticks("2026-03-05", "house") == {"12:00": producers}
+    assert all(
+        store(cloud).producer("2026-03-05", "house", p) == {"12:00": mwh} for p, mwh in producers.items()
+    )
+
+
+def test_items_from_before_the_shards_are_read_with_the_new_ones(cloud: LocalCloud) -> None:
+    # Given a producer's 09:00 in an item from before the shards, and its 09:01 written now
+    table = aws.dynamodb_table(cloud.provisioned.tables["GlobalProductionTable"])
+    table.put_item(Item={"date": "2026-03-06", "slot": "utility#09:00", "s:p-00000000000a": 500})
+    store(cloud).write(
+        [
+            ProductionReading(
+                producerId="p-00000000000a", kind="utility", timestamp="2026-03-06T09:01:00Z", mwh=700
+            )
+        ]
+    )
+    # When its day is read, then both ticks are there, in order
+    assert store(cloud).ticks("2026-03-06", "utility") == {
+        "09:00": {"p-00000000000a": 500},
+        "09:01": {"p-00000000000a": 700},
+    }
+    assert list(store(cloud).producer("2026-03-06", "utility", "p-00000000000a").items()) == [
+        ("09:00", 500),
+        ("09:01", 700),
+    ]

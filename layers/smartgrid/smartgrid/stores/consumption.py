@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from smartgrid.events import ClientConsumption, DetailedConsumptionReading
 from smartgrid.gridtime import day_of, parse_instant, slot_of
 from smartgrid.stores.daily import GRID, MWH, CommunityLookup, DayItems, community_owner, resolve_communities
+from smartgrid.stores.shards import GLOBAL_SHARDS, shard_of
 from smartgrid.stores.slots import SlotTable, SlotWrite
 from smartgrid.stores.tally import Contribution, Rollup, Tally
 
@@ -109,7 +110,13 @@ class DetailedConsumptionStore:
 
 
 class GlobalConsumptionStore:
-    """global-consumption-database: every house's total per tick (item per day and tick)."""
+    """global-consumption-database: every house's total per tick.
+
+    Item per day (`date`) and tick and shard (`slot` = `HH:MM#nn`), a slot per house: a
+    tick's item for the whole grid would outgrow DynamoDB's 400 KB at ~18,000 houses, and
+    every write pays for the size of the item it lands in. Items written before the shards
+    (`slot` = `HH:MM`) are read the same.
+    """
 
     def __init__(self, table_name: str) -> None:
         self.slots = SlotTable(table_name, "date", "slot")
@@ -118,9 +125,13 @@ class GlobalConsumptionStore:
         writes = []
         for reading in readings:
             moment = parse_instant(reading.timestamp)
-            writes.append(SlotWrite((day_of(moment), slot_of(moment)), reading.houseId, reading.mwh))
+            key = (day_of(moment), f"{slot_of(moment)}#{shard_of(reading.houseId, GLOBAL_SHARDS)}")
+            writes.append(SlotWrite(key, reading.houseId, reading.mwh))
         return self.slots.write(writes)
 
     def ticks(self, date: str) -> dict[str, dict[str, int]]:
         """Tick (HH:MM) → house id → mWh, for one day."""
-        return self.slots.query(date)
+        found: dict[str, dict[str, int]] = defaultdict(dict)
+        for slot, houses in self.slots.query(date).items():
+            found[slot.partition("#")[0]].update(houses)
+        return dict(found)

@@ -33,7 +33,6 @@ slot and one recompute of its house's day, not a write per tick nor per hour.
 from __future__ import annotations
 
 import json
-import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from smartgrid.events import BatteryState, ClientConsumption, HouseEnergy, Produ
 from smartgrid.gridtime import day_of, parse_instant
 from smartgrid.stores.daily import UNASSIGNED, resolve_communities
 from smartgrid.stores.outbox import Outbox
+from smartgrid.stores.shards import shard_of
 from smartgrid.stores.slots import in_transactions, transact_idempotent
 
 EnergyReading = ClientConsumption | ProductionReading | BatteryState
@@ -481,7 +481,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _active_sk(house: str) -> str:
-    return f"{ACTIVE_SK}#{zlib.crc32(house.encode()) % ACTIVE_SHARDS:02d}"  # crc32: stable across processes
+    return f"{ACTIVE_SK}#{shard_of(house, ACTIVE_SHARDS)}"
 
 
 def _house_of(reading: EnergyReading) -> str:

@@ -25,7 +25,6 @@ record: the frame, and whether it was published).
 from __future__ import annotations
 
 import itertools
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,6 +38,7 @@ from smartgrid import aws
 from smartgrid.events import ElectricityFrame
 from smartgrid.gridtime import day_of, days_between, iso, parse_instant
 from smartgrid.stores.outbox import Outbox, Record
+from smartgrid.stores.shards import shard_of
 from smartgrid.stores.tally import Contribution, ItemKey, Rollup, Tally
 
 Measure = Literal["consumption", "houseProduction", "utilityProduction"]
@@ -121,8 +121,7 @@ class FramesStore:
         return ItemKey.of(self.table_name, pk=pk, sk=sk)
 
     def contribution(self, part: Part) -> Contribution:
-        shard = zlib.crc32(part.source.encode()) % FRAME_SHARDS  # stable across processes, unlike hash()
-        item = self._item(FRAME_PREFIX + part.tick, f"{SHARD_PREFIX}{shard:02d}")
+        item = self._item(FRAME_PREFIX + part.tick, SHARD_PREFIX + shard_of(part.source, FRAME_SHARDS))
         rollup = Rollup(item, f"{ATTRIBUTE[part.measure]}#{part.owner}")
         return Contribution(item, part.source, part.mwh, (rollup,))
 

@@ -7,6 +7,7 @@ grid day of its own (`grid#house`, `grid#utility`).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ from smartgrid import aws
 from smartgrid.events import ProductionReading
 from smartgrid.gridtime import day_of, parse_instant, slot_of
 from smartgrid.stores.daily import GRID, MWH, CommunityLookup, DayItems, community_owner, resolve_communities
+from smartgrid.stores.shards import GLOBAL_SHARDS, shard_of
 from smartgrid.stores.slots import SLOT_PREFIX, SlotTable, SlotWrite
 from smartgrid.stores.tally import Contribution, Rollup, Tally
 
@@ -28,8 +30,11 @@ def grid_owner(kind: str) -> str:
 class GlobalProductionStore:
     """global-production-database: every producer's production per tick, as received.
 
-    Item per day (`date`) and kind and tick (`slot` = `<kind>#HH:MM`), a slot per producer:
-    the same reading delivered twice sets the same value again.
+    Item per day (`date`) and kind, shard and tick (`slot` = `<kind>#s<nn>#HH:MM`), a slot
+    per producer: the same reading delivered twice sets the same value again. The shard (a
+    hash of the producer, see `shards`) keeps an item under DynamoDB's 400 KB however many
+    houses produce, and comes before the tick so that a producer's day is one shard's
+    items. Items written before the shards (`<kind>#HH:MM`) are read the same.
     """
 
     def __init__(self, table_name: str) -> None:
@@ -40,28 +45,45 @@ class GlobalProductionStore:
         writes = []
         for reading in readings:
             moment = parse_instant(reading.timestamp)
-            key = (day_of(moment), f"{reading.kind}#{slot_of(moment)}")
+            key = (day_of(moment), f"{_shard_prefix(reading.kind, reading.producerId)}{slot_of(moment)}")
             writes.append(SlotWrite(key, reading.producerId, reading.mwh))
         return self.slots.write(writes)
 
     def ticks(self, date: str, kind: Kind) -> dict[str, dict[str, int]]:
         """Tick (HH:MM) → producer id → mWh, for one day and one kind of producer."""
-        prefix = f"{kind}#"
-        return {slot[len(prefix) :]: found for slot, found in self.slots.query(date, prefix).items()}
+        found: dict[str, dict[str, int]] = defaultdict(dict)
+        for slot, producers in self.slots.query(date, f"{kind}#").items():
+            found[_tick_of(slot)].update(producers)
+        return dict(sorted(found.items()))
 
     def producer(self, date: str, kind: Kind, producer_id: str) -> dict[str, int]:
-        """Tick (HH:MM) → mWh of one producer for one day (only its own attribute is read back)."""
+        """Tick (HH:MM) → mWh of one producer for one day: its shard's items, and the items
+        from before the shards (only its own attribute is read back)."""
+        found: dict[str, int] = {}
+        for condition, values in (
+            ("begins_with(#slot, :prefix)", {":prefix": _shard_prefix(kind, producer_id)}),
+            ("#slot BETWEEN :first AND :last", {":first": f"{kind}#0", ":last": f"{kind}#3"}),
+        ):
+            found.update(self._producer_query(date, producer_id, condition, values))
+        return dict(sorted(found.items()))
+
+    def _producer_query(
+        self, date: str, producer_id: str, slot_condition: str, values: dict[str, str]
+    ) -> dict[str, int]:
         dynamodb = aws.client("dynamodb")
         params: dict[str, Any] = {
             "TableName": self.table_name,
-            "KeyConditionExpression": "#date = :date AND begins_with(#slot, :kind)",
+            "KeyConditionExpression": f"#date = :date AND {slot_condition}",
             "ProjectionExpression": "#slot, #producer",
             "ExpressionAttributeNames": {
                 "#date": "date",
                 "#slot": "slot",
                 "#producer": SLOT_PREFIX + producer_id,
             },
-            "ExpressionAttributeValues": {":date": {"S": date}, ":kind": {"S": f"{kind}#"}},
+            "ExpressionAttributeValues": {
+                ":date": {"S": date},
+                **{name: {"S": value} for name, value in values.items()},
+            },
         }
         found: dict[str, int] = {}
         while True:
@@ -69,10 +91,19 @@ class GlobalProductionStore:
             for item in answer.get("Items", []):
                 value = item.get(SLOT_PREFIX + producer_id)
                 if value is not None:
-                    found[item["slot"]["S"].partition("#")[2]] = int(value["N"])
+                    found[_tick_of(item["slot"]["S"])] = int(value["N"])
             if "LastEvaluatedKey" not in answer:
-                return dict(sorted(found.items()))
+                return found
             params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _shard_prefix(kind: str, producer_id: str) -> str:
+    return f"{kind}#s{shard_of(producer_id, GLOBAL_SHARDS)}#"
+
+
+def _tick_of(slot: str) -> str:
+    """HH:MM from `<kind>#s<nn>#HH:MM`, or from `<kind>#HH:MM` (before the shards)."""
+    return slot.rpartition("#")[2]
 
 
 class DailyProductionStore:
