@@ -16,10 +16,11 @@ DAYS ?= 7
 help:
 	@echo "make run        start Smartrix Grid locally on moto (API :3000, AWS endpoint :4566)"
 	@echo "                HOUSES=30 simulated houses (0: none), TICK_SECONDS=1 real seconds a tick"
+	@echo "                PARAMS=\"ClockStart=2027-06-21T04:00:00Z PeakThresholdW=8000\": template parameters"
 	@echo "make test       ruff, mypy, cfn-lint, openapi check and pytest"
 	@echo "make openapi    regenerate the merged OpenAPI document"
 	@echo "make sam-validate / sam-build   SAM checks (no Docker)"
-	@echo "make scenarios  the seed's scenarios (and 19's) on a fresh local grid, or ENDPOINT=url STAFF_TOKEN=…"
+	@echo "make scenarios  the seed's scenarios (and 19's) on a fresh local grid, or ENDPOINT=url STAFF_TOKEN=…; PARAMS= as for run"
 	@echo "make chaos      the chaos test on a bigger fleet: CHAOS_HOUSES=30 CHAOS_TICK_MINUTES=30 CHAOS_HOURS=24, CHAOS_SEED=n replays"
 	@echo "make bench-jump the long jump: HOUSES=30 simulated houses, DAYS=7 days fast-forwarded, timed and checked"
 	@echo "make bench      story 16 at scale: HOUSES=1000 houses, TICKS=10 ticks, PRODUCERS=2 utilities, OUT=file.json"
@@ -36,7 +37,8 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt layers/smartgrid/requir
 setup: $(BIN)/.installed
 
 run: setup
-	TICK_SECONDS=$(TICK_SECONDS) $(BIN)/python -m localcloud run $(if $(HOUSES),--houses $(HOUSES))
+	TICK_SECONDS=$(TICK_SECONDS) $(BIN)/python -m localcloud run $(if $(HOUSES),--houses $(HOUSES)) \
+	  $(if $(PARAMS),--parameter-overrides $(PARAMS))
 
 lint: setup
 	$(BIN)/ruff check .
@@ -75,7 +77,8 @@ scenario-backbone: setup
 	$(BIN)/python -m scenarios.backbone
 
 scenarios: setup  # a fresh local grid (or ENDPOINT=url STAFF_TOKEN=token: a running one), every scenario played
-	$(BIN)/python -m scenarios $(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(if $(STAFF_TOKEN),--staff-token $(STAFF_TOKEN))
+	$(BIN)/python -m scenarios $(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(if $(STAFF_TOKEN),--staff-token $(STAFF_TOKEN)) \
+	  $(if $(PARAMS),--parameter-overrides $(PARAMS))
 
 chaos: setup  # a day with and without faults compared, bigger than in `make test`; prints the seed and counts
 	CHAOS_HOUSES=$(or $(CHAOS_HOUSES),30) CHAOS_TICK_MINUTES=$(or $(CHAOS_TICK_MINUTES),30) \

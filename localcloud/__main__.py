@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
         help="inject faults into SQS-fed invocations (see localcloud.faults); off by default "
         "(default $SMARTGRID_CHAOS; rates 0.1 each when left out)",
     )
+    run.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        default=os.environ.get("PARAMETER_OVERRIDES", "").split(),
+        metavar="NAME=VALUE",
+        help="template parameters, as sam deploy takes them, e.g. ClockStart=2027-06-21T04:00:00Z "
+        "PeakThresholdW=8000 (default $PARAMETER_OVERRIDES)",
+    )
     commands.add_parser(
         "openapi", help="the merged OpenAPI document (see localcloud.openapi)", add_help=False
     )
@@ -75,11 +83,22 @@ def _parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     # Imported here so that `openapi` and `--help` do not pay for moto and boto3.
     from localcloud import LocalCloud
+    from localcloud.cloud import ROOT
     from localcloud.demo import DemoFleet
+    from localcloud.overrides import BadOverride, parse_overrides
     from localcloud.server import GridServer, banner
+    from localcloud.template import load_template
 
+    try:
+        declared = load_template(ROOT / "template.yaml").get("Parameters", {})
+        overrides = parse_overrides(args.parameter_overrides, declared)
+    except BadOverride as error:
+        print(f"error: --parameter-overrides {error}", file=sys.stderr)
+        return 2
     token = os.environ.get("SMARTGRID_STAFF_TOKEN") or secrets.token_urlsafe(24)
-    cloud = LocalCloud(deterministic=False, staff_token=token, faults=args.chaos)
+    cloud = LocalCloud(deterministic=False, staff_token=token, faults=args.chaos, parameters=overrides)
+    if overrides:
+        print("parameters: " + " ".join(f"{k}={v}" for k, v in overrides.items()), flush=True)
     if args.chaos is not None:
         print(args.chaos.describe(), flush=True)
     server = GridServer(

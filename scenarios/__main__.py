@@ -43,7 +43,8 @@ def free_port() -> int:
 class LocalGrid:
     """`python -m localcloud run` in a process of its own, until `stop()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, parameter_overrides: list[str] | None = None) -> None:
+        self.parameter_overrides = parameter_overrides or []
         self.token = secrets.token_urlsafe(24)
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
@@ -53,6 +54,8 @@ class LocalGrid:
         GRID_LOG.parent.mkdir(exist_ok=True)
         command = [sys.executable, "-m", "localcloud", "run", "--houses", "0", "--tick-seconds", "0"]
         command += ["--port", str(self.port), "--aws-port", str(free_port())]
+        if self.parameter_overrides:
+            command += ["--parameter-overrides", *self.parameter_overrides]
         env = dict(os.environ, SMARTGRID_STAFF_TOKEN=self.token)
         with GRID_LOG.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -111,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
         help="a running grid's API URL (default: start a fresh local grid)",
     )
     parser.add_argument("--staff-token", default=os.environ.get("SMARTGRID_STAFF_TOKEN", ""))
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        default=os.environ.get("PARAMETER_OVERRIDES", "").split(),
+        metavar="NAME=VALUE",
+        help="the local grid's template parameters, e.g. ClockStart=2027-06-21T23:50:00Z",
+    )
     parser.add_argument("--only", nargs="*", metavar="NAME", help="only these (e.g. scenario1 backbone)")
     args = parser.parse_args(argv)
     chosen = [m for m in SCENARIOS if not args.only or m.__name__.split(".")[-1] in args.only]
@@ -120,10 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.staff_token:
             print("a staff token is needed: --staff-token or SMARTGRID_STAFF_TOKEN", file=sys.stderr)
             return 2
+        if args.parameter_overrides:
+            print("--parameter-overrides apply to the local grid only, not to --endpoint", file=sys.stderr)
+            return 2
         grid = Grid(args.endpoint, args.staff_token)
     else:
         print("starting a local grid (python -m localcloud run --houses 0 --tick-seconds 0)...", flush=True)
-        local = LocalGrid().start()
+        local = LocalGrid(args.parameter_overrides).start()
         grid = Grid(local.endpoint, local.token)
         print(f"local grid at {local.endpoint} ready in {time.monotonic() - started:.1f} s", flush=True)
     results: list[tuple[str, bool, float]] = []
