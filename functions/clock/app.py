@@ -53,7 +53,7 @@ def read_clock() -> ClockView:
 @app.post("/clock/advance", allow=STAFF, summary="Fast-forward the grid clock")
 def advance_clock(request: AdvanceRequest) -> AdvanceView:
     move = clock().advance(ticks=request.ticks, until=iso(request.until) if request.until else None)
-    return AdvanceView(**move.__dict__)
+    return AdvanceView(previous=move.previous, now=move.now, ticks=move.ticks, tickMinutes=move.tickMinutes)
 
 
 @obs.logger.inject_lambda_context

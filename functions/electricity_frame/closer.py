@@ -1,8 +1,9 @@
 """electricity-frame, on each move of the clock (EventBridge `Clock Advanced`): closes the
 frames of k ticks before, stores them, and publishes each once on electricity.frame.
 
-For a move from `previous` to `now` it closes the frames starting in (previous - k, now - k]
-ticks, at most the last 60 of them after a long jump (see `smartgrid.frames.frames_to_close`).
+One tick a move, a move to `now` closes the frame of now - k ticks; the frames of a move of
+many ticks close k - 1 moves after it, when their readings are in, at most the last 60 after a
+long jump (see `smartgrid.frames.frames_to_close`).
 Run twice for one move, or again after a crash, it publishes nothing twice.
 """
 
@@ -39,8 +40,6 @@ def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     closer = FrameCloser(
         FramesStore(settings.frames_table), ClosedFramesRepository(settings.closed_frames_table), Bus()
     )
-    published = closer.close_move(
-        move.previous, move.now, move.tickMinutes, settings.frame_delay_ticks, lease_for(context)
-    )
-    closed = frames_to_close(move.previous, move.now, move.tickMinutes, settings.frame_delay_ticks)
+    published = closer.close_move(move, settings.frame_delay_ticks, lease_for(context))
+    closed = frames_to_close(move, settings.frame_delay_ticks)
     return {"closed": closed, "published": published}

@@ -36,6 +36,6 @@ def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     settings = Settings.from_env()
     move = ClockMove.model_validate(event.detail)
     judge = EnergyJudge(EnergyStore(settings.energy_table, move.tickMinutes), Bus())
-    published = judge.judge_move(move.previous, move.now, settings.frame_delay_ticks, lease_for(context))
-    judged = frames_to_close(move.previous, move.now, move.tickMinutes, settings.frame_delay_ticks)
+    published = judge.judge_move(move, settings.frame_delay_ticks, lease_for(context))
+    judged = frames_to_close(move, settings.frame_delay_ticks)
     return {"judged": judged, "published": published}

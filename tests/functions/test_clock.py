@@ -78,6 +78,19 @@ def test_the_schedule_moves_the_clock_one_tick(cloud: LocalCloud) -> None:
     assert now(cloud) == move["now"]
 
 
+def test_each_move_announces_where_the_two_moves_before_it_ended(cloud: LocalCloud) -> None:
+    # Given the clock at some time
+    start = now(cloud)
+    # When the schedule moves it, staff move it an hour, and the schedule moves it again
+    first = cloud.invoke("ClockTickFunction", sample_event(DIR, "tick"))
+    jump = call(cloud, FUNCTION, api_event(DIR, "post_advance_ticks")).json()
+    last = cloud.invoke("ClockTickFunction", sample_event(DIR, "tick"))
+    # Then the last move says where the clock stood after the two moves before it, the
+    # latest first: the frames it closes depend on them (a jump's frames wait for the next move)
+    assert last["earlierEnds"] == [jump["now"], first["now"]]
+    assert first["earlierEnds"][0] == start
+
+
 def test_refused_advances_leave_the_clock_alone(cloud: LocalCloud) -> None:
     # Given the clock, read once so that it exists
     now(cloud)

@@ -259,11 +259,12 @@ def test_a_reading_after_its_frame_closed_counts_but_the_frame_stays_as_publishe
 
 def test_a_long_jump_closes_only_the_last_sixty_frames(cloud: LocalCloud, probe: Probe) -> None:
     published = probe("ElectricityFrameTopic")
-    # When staff fast-forward the clock three days
+    # When the clock makes its first move after staff fast-forwarded it three days (from
+    # 10:05 on the 5th to 10:05 on the 8th: the jump's readings came after the jump's move)
     result = cloud.invoke(CLOSER, sample_event(DIR, "closer_long_jump"))
-    # Then the last 60 frames before now - k closed, each published once
+    # Then the jump's last 60 frames closed, up to now - k, each published once
     assert len(result["closed"]) == 60 == len(result["published"])
-    assert result["closed"][0] == "2026-03-08T09:01:00Z" and result["closed"][-1] == "2026-03-08T10:00:00Z"
+    assert result["closed"][0] == "2026-03-08T09:02:00Z" and result["closed"][-1] == "2026-03-08T10:01:00Z"
     assert [f["frameStart"] for f in published.events()] == result["closed"]
 
 

@@ -26,10 +26,12 @@ from smartgrid.simulation.house import ObjectSchedule, ObjectSpec, SimHouse, Sim
 from smartgrid.simulation.timeline import Interval, report_intervals
 from smartgrid.units import mwh_to_wh, watts_over_minutes_mwh
 from tests.conftest import item_count, start_cloud
+from tests.functions.support import TopicProbe
 from tests.helpers import staff
 
 START = datetime(2026, 3, 1, tzinfo=UTC)  # the clock's start in these tests (tests.conftest)
 DAY = "2026-03-01"
+FRAME_DELAY = 5  # FrameDelayTicks, the template's default
 
 
 @pytest.fixture(scope="class")
@@ -214,3 +216,30 @@ class TestAThousandHouses:
         assert sum(host.errors for host in grid.hosts.values()) == 0
         assert not any(grid.dead_letters().values())
         print(f"\n1,000 houses: created in {created:.1f} s, two ticks in {ticked:.1f} s")
+
+
+class TestFramesAfterAJumpOfTicks:
+    def test_a_moves_own_frames_close_once_its_readings_are_in(self, grid: LocalCloud) -> None:
+        # Given a simulated house drawing a flat 600 W (10 Wh a minute), reporting tick by tick
+        body = {
+            "name": "flat",
+            "location": {"lat": 45.0, "lon": 4.0},
+            "objects": [{"name": "heater", "kind": "base", "powerW": 600}],
+        }
+        staff(grid, "POST", "/sim/houses", body, 201)
+        grid.drain()
+        grid.tick(FRAME_DELAY)
+        probe = TopicProbe(grid, "ElectricityFrameTopic")
+        # When staff move the clock 10 ticks at once (the house reports them after the move)
+        moved = staff(grid, "POST", "/clock/advance", {"ticks": 10})
+        grid.drain()
+        jumped = [iso(parse_instant(moved["previous"]) + timedelta(minutes=m)) for m in range(10)]
+        # Then that move closed none of its own frames: their readings were still to come
+        assert not [f for f in probe.events() if f["frameStart"] in jumped]
+        # When the clock moves on a tick at a time, FrameDelayTicks - 1 times
+        grid.tick(FRAME_DELAY - 1)
+        # Then each of the jump's frames was published once, holding the house's 10 Wh
+        published = [f for f in probe.events() if f["frameStart"] in jumped]
+        probe.close()
+        assert sorted(f["frameStart"] for f in published) == jumped
+        assert {f["grid"]["consumptionMwh"] for f in published} == {10_000}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+from datetime import timedelta
+
 from localcloud.cloud import ROOT
 from localcloud.template import read_blueprint
+from smartgrid.clock import EARLIER_ENDS_KEPT, ClockMove
 from smartgrid.events import ClientConsumption, ProductionReading
 from smartgrid.frames import UNASSIGNED, build_frame, frames_to_close, placed, portions, watts
-from smartgrid.gridtime import parse_instant
+from smartgrid.gridtime import iso, parse_instant
 from smartgrid.stores.frames import CommunitySums, Span, TickAggregates
 
 T = "2026-03-05T10:00:00Z"
@@ -34,28 +38,68 @@ def test_with_longer_ticks_a_reading_splits_into_those_ticks() -> None:
     ]
 
 
+def at(minute: int) -> str:
+    """10:00 plus `minute` minutes on 2026-03-05 (a 1-minute tick)."""
+    return iso(parse_instant(T) + timedelta(minutes=minute))
+
+
+def moved(ends: list[int]) -> ClockMove:
+    """The move to the last of `ends` (minutes after 10:00), the clock having ended its
+    earlier moves at the others, oldest first."""
+    earlier = [at(m) for m in reversed(ends[:-1])][:EARLIER_ENDS_KEPT]  # as the clock keeps them
+    return ClockMove(
+        previous=earlier[0], now=at(ends[-1]), ticks=ends[-1] - ends[-2], tickMinutes=1, earlierEnds=earlier
+    )
+
+
 def test_one_tick_of_the_clock_closes_the_frame_k_ticks_before() -> None:
-    assert frames_to_close("2026-03-05T10:05:00Z", "2026-03-05T10:06:00Z", 1, 5) == ["2026-03-05T10:01:00Z"]
+    assert frames_to_close(moved([1, 2, 3, 4, 5, 6]), 5) == [at(1)]
 
 
-def test_a_move_of_several_ticks_closes_each_frame_in_between_oldest_first() -> None:
-    assert frames_to_close("2026-03-05T10:05:00Z", "2026-03-05T10:08:00Z", 1, 5) == [
-        "2026-03-05T10:01:00Z",
-        "2026-03-05T10:02:00Z",
-        "2026-03-05T10:03:00Z",
-    ]
+def test_a_clock_that_kept_no_earlier_ends_closes_one_tick_moves_the_same() -> None:
+    legacy = ClockMove(previous=at(5), now=at(6), ticks=1, tickMinutes=1)
+    assert frames_to_close(legacy, 5) == [at(1)]
+
+
+def test_the_frames_of_a_move_of_many_ticks_close_on_the_next_move() -> None:
+    # Given the clock moved a tick at a time to 10:05
+    history = [1, 2, 3, 4, 5]
+    # When staff move it to 11:00 at once (its ticks' readings are posted after that move)
+    jump = frames_to_close(moved([*history, 60]), 5)
+    # Then that move closes only the frames of ticks ended before it (10:01 to 10:04)
+    assert jump == [at(1), at(2), at(3), at(4)]
+    # And the next move closes the jump's, up to k ticks before it
+    assert frames_to_close(moved([*history, 60, 61]), 5) == [at(m) for m in range(5, 57)]
+
+
+def test_any_sequence_of_moves_closes_every_frame_once_and_in_order() -> None:
+    # Given moves of 1 to 9 ticks (a seeded sequence), each closing what it may
+    rng = random.Random(7)
+    history, closed = [0], []
+    for _ in range(300):
+        history.append(history[-1] + rng.randint(1, 9))
+        closed += frames_to_close(moved(history[-3:]), 5)
+        # Then no frame closes within k ticks of now, nor on the move that ended its tick
+        assert parse_instant(closed[-1]) <= parse_instant(at(min(history[-1] - 5, history[-2] - 1)))
+    # And every frame up to the last one closes exactly once, oldest first
+    first = (parse_instant(closed[0]) - parse_instant(T)) // timedelta(minutes=1)
+    assert closed == [at(m) for m in range(first, first + len(closed))]
+    assert len(closed) > 1000
 
 
 def test_a_long_jump_closes_only_the_last_sixty_frames() -> None:
-    # Given a jump of three days / When the frames to close are listed
-    closed = frames_to_close("2026-03-05T10:05:00Z", "2026-03-08T10:05:00Z", 1, 5)
+    # Given a jump of three days after a tick at a time
+    jump = 3 * 24 * 60
+    history = [1, 2, 3, 4, 5, jump]
+    # When the move after it lists the frames to close
+    closed = frames_to_close(moved([*history, jump + 1]), 5)
     # Then the 60 most recent, ending k ticks before the new time
     assert len(closed) == 60
-    assert closed[0] == "2026-03-08T09:01:00Z" and closed[-1] == "2026-03-08T10:00:00Z"
+    assert closed[0] == at(jump - 63) and closed[-1] == at(jump - 4)
 
 
 def test_no_move_closes_nothing() -> None:
-    assert frames_to_close(T, T, 1, 5) == []
+    assert frames_to_close(ClockMove(previous=T, now=T, ticks=0, tickMinutes=1, earlierEnds=[T]), 5) == []
 
 
 def test_watts_are_the_mean_power_over_the_frame() -> None:
@@ -129,8 +173,9 @@ def test_a_frame_sums_its_communities_and_producers() -> None:
 def test_a_frame_delay_under_two_ticks_would_close_each_frame_before_its_readings_come() -> None:
     # Given a tick's readings, posted after the move that ends it (the move to 10:01 for 10:00)
     # When frames close one tick late, the move to 10:01 already closes the frame of 10:00
-    assert frames_to_close("2026-03-01T10:00:00Z", "2026-03-01T10:01:00Z", 1, 1) == ["2026-03-01T10:00:00Z"]
-    # Then the template refuses a delay under 2 ticks (the frame of 10:00 closes on the move to 10:02)
-    assert frames_to_close("2026-03-01T10:01:00Z", "2026-03-01T10:02:00Z", 1, 2) == ["2026-03-01T10:00:00Z"]
+    # were it not that a frame never closes on the move that ended its tick
+    assert frames_to_close(moved([-1, 0, 1]), 1) == [at(-1)]
+    # Then the template asks for 2 ticks anyway (the frame of 10:00 closes on the move to 10:02)
+    assert frames_to_close(moved([0, 1, 2]), 2) == [at(0)]
     template = read_blueprint(ROOT / "template.yaml")
     assert template.parameters["FrameDelayTicks"]["MinValue"] == 2

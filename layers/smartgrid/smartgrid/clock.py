@@ -10,6 +10,10 @@ from smartgrid.errors import Unprocessable
 from smartgrid.gridtime import floor_to_tick, iso, parse_instant
 
 MAX_ADVANCE_DAYS = 400
+# How many earlier move ends the clock keeps and announces: the frames a move closes depend
+# on the two moves before it (see smartgrid.frames.frames_to_close).
+EARLIER_ENDS_KEPT = 2
+MAX_EARLIER_ENDS = 60  # what a consumer accepts in an event: room for a clock that keeps more
 
 
 def start_instant(configured: str, real_now: datetime, tick_minutes: int) -> datetime:
@@ -50,3 +54,10 @@ class ClockMove(BaseModel):
     now: str
     ticks: int = Field(ge=0)
     tickMinutes: int = Field(ge=1, le=60)
+    earlierEnds: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_EARLIER_ENDS,
+        description="where the clock stood after its latest earlier moves, the latest first "
+        "(`previous` first): a frame never closes on the move that ended its tick, whose "
+        "readings come after it; empty from a clock that kept none",
+    )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pydantic import Field
 
 from smartgrid import aws
-from smartgrid.clock import advanced, start_instant
+from smartgrid.clock import EARLIER_ENDS_KEPT, advanced, start_instant
 from smartgrid.errors import Conflict
 from smartgrid.gridtime import iso, parse_instant
 from smartgrid.settings import GridSettings
@@ -32,6 +32,7 @@ class Move:
     now: str
     ticks: int
     tickMinutes: int
+    earlierEnds: list[str]
 
 
 class ClockReaderSettings(GridSettings):
@@ -71,7 +72,11 @@ class ClockService:
             state = self.read()
             now = parse_instant(state.now)
             target = advanced(now, state.tickMinutes, ticks=ticks, until=until)
-            following = ClockState(now=iso(target), tickMinutes=state.tickMinutes)
+            following = ClockState(
+                now=iso(target),
+                tickMinutes=state.tickMinutes,
+                earlierEnds=[state.now, *state.earlierEnds][:EARLIER_ENDS_KEPT],
+            )
             try:
                 self.repository.move(state, following)
             except Conflict:
@@ -83,6 +88,7 @@ class ClockService:
                 now=following.now,
                 ticks=int((target - now).total_seconds() // 60 // state.tickMinutes),
                 tickMinutes=state.tickMinutes,
+                earlierEnds=following.earlierEnds,
             )
             self._announce(move)
             return move

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from smartgrid.bus import Bus
+from smartgrid.clock import ClockMove
 from smartgrid.events import EnergyOutputCommunity, Topic
 from smartgrid.frames import frames_to_close
 from smartgrid.stores.energy import EnergyStore
@@ -62,11 +63,10 @@ class EnergyJudge:
                 published.append(tick)
         return published
 
-    def judge_move(self, previous: str, now: str, delay_ticks: int, lease_ms: int) -> list[str]:
+    def judge_move(self, move: ClockMove, delay_ticks: int, lease_ms: int) -> list[str]:
         """Judges the ticks a clock move closes (see `frames_to_close`: at most the last 60
         after a long jump; every reading of the others still counts in the days)."""
-        ticks = frames_to_close(previous, now, self.store.tick_minutes, delay_ticks)
-        return self.judge(ticks, lease_ms)
+        return self.judge(frames_to_close(move, delay_ticks), lease_ms)
 
     def judged(self, tick_start: str) -> list[EnergyOutputCommunity] | None:
         """A tick's judgement as stored (None: not judged)."""

@@ -11,10 +11,11 @@ aggregates; the closed frame stays as it was published.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from smartgrid.bus import Bus
+from smartgrid.clock import ClockMove
 from smartgrid.events import ClientConsumption, ElectricityFrame, FrameTotals, ProductionReading, Topic
 from smartgrid.gridtime import iso, parse_instant
 from smartgrid.stores.frames import (
@@ -44,20 +45,34 @@ def portions(timestamp: str, duration_minutes: int, tick_minutes: int, mwh: int)
     return [(iso(start + timedelta(minutes=i * tick_minutes)), portion(mwh, count, i)) for i in range(count)]
 
 
-def frames_to_close(previous: str, now: str, tick_minutes: int, delay_ticks: int) -> list[str]:
-    """The starts of the frames a clock move from `previous` to `now` closes, oldest first:
-    those in (previous - k ticks, now - k ticks].
+def frames_to_close(move: ClockMove, delay_ticks: int) -> list[str]:
+    """The starts of the frames a clock move closes, oldest first.
+
+    A frame closes k ticks after its tick, and never on the move that ended its tick: the
+    tick's readings are posted after that move. One tick a move, that is the frame k ticks
+    before `now`; after staff move the clock many ticks at once, the frames of that move
+    close on the next one (those k ticks before it).
 
     A long jump (staff fast-forwarding three months) closes only the last
     MAX_FRAMES_PER_MOVE of them: frames drive the live control of the grid, and the
     skipped ones would be published long after anyone could act on them. The readings of
     the skipped ticks still count in every stored total.
     """
-    tick = timedelta(minutes=tick_minutes)
-    delay = delay_ticks * tick
-    first, last = parse_instant(previous) - delay, parse_instant(now) - delay
+    tick = timedelta(minutes=move.tickMinutes)
+    # Where the clock stood after this move and the earlier ones, the latest first. An event
+    # from a clock that kept none knows only `previous`, and takes the move before it for a
+    # single tick.
+    ends = [parse_instant(end) for end in (move.now, *(move.earlierEnds or [move.previous]))]
+    first, last = _closable(ends[1:], delay_ticks, tick), _closable(ends, delay_ticks, tick)
     count = min(max(int((last - first) / tick), 0), MAX_FRAMES_PER_MOVE)
     return [iso(last - (count - 1 - i) * tick) for i in range(count)]
+
+
+def _closable(ends: list[datetime], delay_ticks: int, tick: timedelta) -> datetime:
+    """The start of the latest frame closable once the clock's latest moves ended at `ends`
+    (the latest first): k ticks back, and its tick ended by an earlier move than the latest."""
+    ended_before = ends[1] if len(ends) > 1 else ends[0] - tick
+    return min(ends[0] - delay_ticks * tick, ended_before - tick)
 
 
 def watts(mwh: int, minutes: int) -> float:
@@ -166,12 +181,10 @@ class FrameCloser:
 
         return publish_once(self.closed.outbox, self.closed.key(frame_start), record, publish, lease_ms)
 
-    def close_move(
-        self, previous: str, now: str, tick_minutes: int, delay_ticks: int, lease_ms: int
-    ) -> list[str]:
+    def close_move(self, move: ClockMove, delay_ticks: int, lease_ms: int) -> list[str]:
         """Closes the frames of a clock move; the starts of those this call published."""
         return [
             start
-            for start in frames_to_close(previous, now, tick_minutes, delay_ticks)
-            if self.close(start, tick_minutes, lease_ms)
+            for start in frames_to_close(move, delay_ticks)
+            if self.close(start, move.tickMinutes, lease_ms)
         ]

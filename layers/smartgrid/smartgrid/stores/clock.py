@@ -15,6 +15,7 @@ CLOCK_KEY = {"clockId": "grid"}
 class ClockState(BaseModel):
     now: str
     tickMinutes: int
+    earlierEnds: list[str] = []  # where the earlier moves ended, the latest first (see ClockMove)
 
 
 class ClockRepository:
@@ -23,7 +24,13 @@ class ClockRepository:
 
     def get(self) -> ClockState | None:
         item = self.table.get_item(Key=CLOCK_KEY, ConsistentRead=True).get("Item")
-        return ClockState(now=str(item["now"]), tickMinutes=int(item["tickMinutes"])) if item else None
+        if not item:
+            return None
+        return ClockState(
+            now=str(item["now"]),
+            tickMinutes=int(item["tickMinutes"]),
+            earlierEnds=[str(end) for end in item.get("earlierEnds", [])],
+        )
 
     def move(self, previous: ClockState | None, following: ClockState) -> None:
         """Sets the clock if nobody moved it since `previous` was read."""
