@@ -91,6 +91,21 @@ def test_a_house_reads_one_objects_readings(cloud: LocalCloud, house: Registered
     }
 
 
+def test_an_objects_name_is_read_decoded_from_the_path(cloud: LocalCloud, house: Registered) -> None:
+    # Given a washing machine's reading on 2026-03-04 (a name with a space)
+    reading = DetailedConsumptionReading(
+        houseId=house.id, timestamp="2026-03-04T07:00:00Z", objects={"washing machine": 900_000}
+    )
+    DetailedConsumptionStore(cloud.provisioned.tables["DetailedConsumptionTable"]).write([reading])
+    # When the house asks for it over HTTP, the name percent-encoded as browsers and curl send it
+    path = f"/houses/{house.id}/consumption/objects/washing%20machine?date=2026-03-04"
+    answer = cloud.request("GET", path, token=house.token)
+    # Then the object is found by its name
+    assert answer.status == 200, answer.body
+    assert answer.json()["name"] == "washing machine"
+    assert answer.json()["wh"] == 900.0
+
+
 def test_staff_read_any_house_and_an_unknown_object_is_empty(cloud: LocalCloud, house: Registered) -> None:
     # When staff (the sample's token) read the house's day, and an object it never used
     day = call(cloud, FUNCTION, api_event(DIR, "get_consumption_date", path={"houseId": house.id}))

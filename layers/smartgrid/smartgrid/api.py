@@ -9,6 +9,7 @@ import json
 import math
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -137,12 +138,19 @@ class GridApi(APIGatewayRestResolver):
             match = pattern.match(path)
             if verb == method and match:
                 try:
-                    principal = self.authenticator().check(rules, _authorization(event), match.groupdict())
+                    principal = self.authenticator().check(
+                        rules, _authorization(event), _decoded(match.groupdict())
+                    )
                 except GridError as error:
                     return _proxy(error.status, {"error": error.code, "message": error.message})
                 self.append_context(principal=principal)
                 break
         return super().resolve(event, context)
+
+    def _call_route(self, route: Any, route_arguments: dict[str, str]) -> Any:
+        # API Gateway's REST `path` keeps the client's percent-encoding (`washing%20machine`),
+        # and powertools passes path parameters as it matched them: a name is read decoded.
+        return super()._call_route(route, _decoded(route_arguments))
 
     # Callers ---------------------------------------------------------------------------
     def principal(self) -> Principal | None:
@@ -257,6 +265,10 @@ def _body_bytes(event: Any) -> bytes:
     if event.get("isBase64Encoded"):
         return base64.b64decode(body, validate=False)
     return str(body).encode("utf-8", "surrogatepass")
+
+
+def _decoded(path_parameters: dict[str, str]) -> dict[str, str]:
+    return {name: unquote(value) for name, value in path_parameters.items()}
 
 
 def _rule_pattern(rule: str) -> re.Pattern[str]:
