@@ -1,9 +1,10 @@
 """electricity-frame, on each move of the clock (EventBridge `Clock Advanced`): closes the
 frames of k ticks before, stores them, and publishes each once on electricity.frame.
 
-One tick a move, a move to `now` closes the frame of now - k ticks; the frames of a move of
-many ticks close k - 1 moves after it, when their readings are in, at most the last 60 after a
-long jump (see `smartgrid.frames.frames_to_close`).
+One tick a move, a move to `now` closes the frame of now - k ticks; a frame never closes on the
+move that ended its tick, so the frames of a move of many ticks close on the next move, when
+their readings are in, at most the last 60 after a long jump (see
+`smartgrid.frames.frames_to_close`).
 Run twice for one move, or again after a crash, it publishes nothing twice.
 """
 
